@@ -1,0 +1,197 @@
+"""Open videos and read only the frames asked for.
+
+decord does the decoding where it can (fast random access); PyAV takes over where decord cannot (GIF, files
+decord refuses, or a decord read that fails). Containers are checked before any frame is read: the real frame
+count is taken from the demuxed packets, so a header that over-reports its frames (a truncated download,
+on which decord can hang seeking past the end) is caught up front with a clear error instead.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import VideoError
+
+try:  # decord has wheels for x86-64 Linux/Windows only
+    import decord
+
+    decord.bridge.set_bridge("native")
+except ImportError:  # pragma: no cover - exercised only where decord is missing
+    decord = None
+
+import av
+
+# A header may disagree with the packets by a frame or two (B-frame reordering, edit lists).
+_COUNT_TOLERANCE = 2
+
+#: Read counters, so tests and benchmarks can see how often decoding really happens.
+DECODE_CALLS = {"open": 0, "read": 0}
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a video holds. ``width`` and ``height`` are the stored (coded) size; frames come out rotated."""
+
+    path: str
+    num_frames: int
+    fps: float
+    width: int
+    height: int
+    rotation: int  # degrees counter-clockwise to display upright (PyAV's convention)
+    backend: str
+
+    @property
+    def duration(self) -> float:
+        return self.num_frames / self.fps if self.fps else 0.0
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """(width, height) as shown to a viewer, after rotation."""
+        return (self.height, self.width) if self.rotation % 180 else (self.width, self.height)
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise VideoError(path, "no such file")
+    if not path.is_file():
+        raise VideoError(path, "not a regular file")
+    if path.stat().st_size == 0:
+        raise VideoError(path, "empty file (0 bytes)")
+
+
+def _probe(path: Path) -> tuple[int, float, int, int, int, int]:
+    """Demux (no decoding) to count real frames; returns (packets, fps, w, h, rotation, header_frames)."""
+    try:
+        container = av.open(str(path))
+    except av.error.FFmpegError as exc:
+        raise VideoError(path, f"not a readable video ({exc.strerror or type(exc).__name__})") from None
+    with container:
+        if not container.streams.video:
+            raise VideoError(path, "contains no video stream")
+        stream = container.streams.video[0]
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        fps = float(rate) if rate else 0.0
+        width, height = stream.codec_context.width, stream.codec_context.height
+        header_frames = int(stream.frames or 0)
+        packets = 0
+        try:
+            for packet in container.demux(stream):
+                if packet.size:
+                    packets += 1
+        except av.error.FFmpegError:
+            pass  # a damaged tail: what was demuxed before it is what the file really holds
+        rotation = 0
+        if packets:
+            rotation = _first_frame_rotation(path)
+    if packets == 0:
+        raise VideoError(path, "no decodable video frames")
+    if header_frames and header_frames > packets + _COUNT_TOLERANCE:
+        raise VideoError(
+            path,
+            f"container reports {header_frames} frames but holds {packets}: truncated or damaged file",
+        )
+    if not fps:
+        fps = 25.0
+    return packets, fps, width, height, rotation, header_frames
+
+
+def _first_frame_rotation(path: Path) -> int:
+    try:
+        with av.open(str(path)) as container:
+            for frame in container.decode(video=0):
+                return int(round(getattr(frame, "rotation", 0) or 0))
+    except av.error.FFmpegError:
+        return 0
+    return 0
+
+
+def _rotate(frames: np.ndarray, rotation: int) -> np.ndarray:
+    k = (rotation // 90) % 4
+    return np.ascontiguousarray(np.rot90(frames, k=k, axes=(1, 2))) if k else frames
+
+
+class Video:
+    """An open video. ``frames(indices)`` decodes just those frames: ``uint8 [T, H, W, 3]`` RGB, upright."""
+
+    def __init__(self, path: str | os.PathLike, backend: str = "auto"):
+        self.path = Path(path)
+        if backend not in ("auto", "decord", "pyav"):
+            raise ValueError(f"unknown backend {backend!r}")
+        _check_file(self.path)
+        DECODE_CALLS["open"] += 1
+        num_frames, fps, width, height, rotation, _ = _probe(self.path)
+        self._decord = None
+        if backend in ("auto", "decord") and decord is not None and self.path.suffix.lower() != ".gif":
+            try:
+                self._decord = decord.VideoReader(str(self.path), num_threads=1)
+            except Exception:
+                if backend == "decord":
+                    raise VideoError(self.path, "decord cannot open this file") from None
+            if self._decord is not None:
+                num_frames = min(num_frames, len(self._decord))
+        elif backend == "decord":
+            raise VideoError(self.path, "decord is unavailable for this file or platform")
+        self.info = VideoInfo(
+            str(self.path), num_frames, fps, width, height, rotation, "decord" if self._decord else "pyav"
+        )
+
+    def __len__(self) -> int:
+        return self.info.num_frames
+
+    def __enter__(self) -> "Video":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._decord = None
+
+    def frames(self, indices) -> np.ndarray:
+        idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+        if idx.size == 0:
+            raise ValueError("no frame indices given")
+        if idx.min() < 0 or idx.max() >= self.info.num_frames:
+            raise IndexError(f"frame index out of range [0, {self.info.num_frames}) for {self.path}")
+        DECODE_CALLS["read"] += 1
+        if self._decord is not None:
+            try:
+                # decord already applies rotation metadata
+                return self._decord.get_batch(idx.tolist()).asnumpy()
+            except Exception:
+                self._decord = None  # fall through to PyAV, which either succeeds or names the cause
+        return _rotate(self._pyav_frames(idx), self.info.rotation)
+
+    def _pyav_frames(self, idx: np.ndarray) -> np.ndarray:
+        wanted = set(int(i) for i in idx)
+        found: dict[int, np.ndarray] = {}
+        last = max(wanted)
+        position = -1
+        try:
+            with av.open(str(self.path)) as container:
+                stream = container.streams.video[0]
+                stream.thread_type = "AUTO"
+                for position, frame in enumerate(container.decode(stream)):
+                    if position in wanted:
+                        found[position] = frame.to_ndarray(format="rgb24")
+                    if position >= last:
+                        break
+        except av.error.FFmpegError:
+            raise VideoError(
+                self.path, f"corrupt video data: decoding failed after frame {position + 1}"
+            ) from None
+        missing = sorted(wanted - found.keys())
+        if missing:
+            raise VideoError(
+                self.path, f"video ends after {position + 1} frames, before frame {missing[0]} it announced"
+            )
+        return np.stack([found[int(i)] for i in idx])
+
+
+def open_video(path: str | os.PathLike, backend: str = "auto") -> Video:
+    """Open a video for reading; raises ``VideoError`` (one line: file and cause) for anything unreadable."""
+    return Video(path, backend=backend)
