@@ -20,6 +20,7 @@ try:  # decord has wheels for x86-64 Linux/Windows only
     import decord
 
     decord.bridge.set_bridge("native")
+    decord.logging.set_level(decord.logging.QUIET)  # damaged files are reported once, as a VideoError
 except ImportError:  # pragma: no cover - exercised only where decord is missing
     decord = None
 
@@ -161,30 +162,55 @@ class Video:
         if self._decord is not None:
             try:
                 # decord already applies rotation metadata
-                return self._decord.get_batch(idx.tolist()).asnumpy()
+                frames = self._decord.get_batch(idx.tolist()).asnumpy()
             except Exception:
                 self._decord = None  # fall through to PyAV, which either succeeds or names the cause
+            else:
+                final = idx == self.info.num_frames - 1
+                if final.any():
+                    # decord can return a stale picture for the final frame (seen on AVI files); PyAV reads it
+                    frames[final] = self._final_frame()
+                return frames
         return _rotate(self._pyav_frames(idx), self.info.rotation)
+
+    def _final_frame(self) -> np.ndarray:
+        """The last frame, by seeking PyAV close to the end and decoding what is left."""
+        last = None
+        with av.open(str(self.path)) as container:
+            stream = container.streams.video[0]
+            if self.info.duration > 2 and stream.time_base:
+                target = int((self.info.duration - 2) / stream.time_base) + (stream.start_time or 0)
+                container.seek(target, stream=stream, backward=True, any_frame=False)
+            for frame in container.decode(stream):
+                last = frame
+        if last is None:
+            return self._pyav_frames(np.array([self.info.num_frames - 1]))[0]
+        return _rotate(last.to_ndarray(format="rgb24")[None], self.info.rotation)[0]
 
     def _pyav_frames(self, idx: np.ndarray) -> np.ndarray:
         wanted = set(int(i) for i in idx)
         found: dict[int, np.ndarray] = {}
         last = max(wanted)
         position = -1
+        tail = None
         try:
             with av.open(str(self.path)) as container:
                 stream = container.streams.video[0]
-                stream.thread_type = "AUTO"
                 for position, frame in enumerate(container.decode(stream)):
                     if position in wanted:
                         found[position] = frame.to_ndarray(format="rgb24")
                     if position >= last:
                         break
+                    tail = frame
         except av.error.FFmpegError:
             raise VideoError(
                 self.path, f"corrupt video data: decoding failed after frame {position + 1}"
             ) from None
         missing = sorted(wanted - found.keys())
+        if missing and tail is not None and missing[0] > position >= self.info.num_frames - 1 - _COUNT_TOLERANCE:
+            # the packet count ran a frame or two past what decodes (seen on variable-rate phone video)
+            found.update({i: tail.to_ndarray(format="rgb24") for i in missing})
+            missing = []
         if missing:
             raise VideoError(
                 self.path, f"video ends after {position + 1} frames, before frame {missing[0]} it announced"

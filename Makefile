@@ -1,0 +1,30 @@
+# make test  - create .venv if missing, install actionzs with its dev extras, run the test suite
+# make demo  - same setup, then run the main job on examples/
+# make test-slow - the long real-data suites (marker: slow)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.actionzs-installed
+PYTEST_ARGS ?=
+
+.PHONY: test test-slow demo bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev,llm]'
+	@touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -m slow $(PYTEST_ARGS)
+
+demo: $(STAMP)
+	$(PY) examples/demo.py
+
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

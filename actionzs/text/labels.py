@@ -1,0 +1,86 @@
+"""Label sets: which actions to rank, by official id and readable text.
+
+``--labels`` takes the name of a built-in set (``ucf101``, ``hmdb51``, ``kinetics400``, ``kinetics600``), a text
+file (one label per line, or ``id<TAB>text``), or a comma-separated list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError
+from ..resources import data_dir
+
+
+@dataclass(frozen=True)
+class LabelSet:
+    """Class ids (official names) and the text a text encoder sees for each."""
+
+    name: str
+    ids: tuple[str, ...]
+    texts: tuple[str, ...]
+
+    def __post_init__(self):
+        if not self.ids:
+            raise InputError(f"label set '{self.name}' is empty")
+        if len(self.ids) != len(self.texts):
+            raise InputError(f"label set '{self.name}': {len(self.ids)} ids but {len(self.texts)} texts")
+        seen = set()
+        for label in self.ids:
+            if label in seen:
+                raise InputError(f"label set '{self.name}' lists '{label}' twice")
+            seen.add(label)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def subset(self, ids) -> "LabelSet":
+        index = {label: i for i, label in enumerate(self.ids)}
+        missing = [label for label in ids if label not in index]
+        if missing:
+            raise InputError(f"label set '{self.name}' has no class {missing[0]!r}")
+        return LabelSet(self.name, tuple(ids), tuple(self.texts[index[label]] for label in ids))
+
+
+def builtin_label_sets() -> dict[str, Path]:
+    return {p.stem: p for p in sorted((data_dir("corpora") / "labels").glob("*.tsv"))}
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a UTF-8 text file of labels") from None
+    return [line.rstrip("\r\n") for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def _from_lines(name: str, lines: list[str]) -> LabelSet:
+    ids, texts = [], []
+    for line in lines:
+        if "\t" in line:
+            label, text = line.split("\t", 1)
+        else:
+            label = text = line.strip()
+        ids.append(label.strip())
+        texts.append(text.strip() or label.strip())
+    return LabelSet(name, tuple(ids), tuple(texts))
+
+
+def load_labels(spec: str) -> LabelSet:
+    """Resolve ``--labels``: a built-in set name, a file, or a comma list."""
+    if spec is None or not str(spec).strip():
+        raise InputError("empty label list: give --labels a set name (ucf101, hmdb51, ...), a file, or 'a,b,c'")
+    spec = str(spec)
+    builtins = builtin_label_sets()
+    if spec in builtins:
+        return _from_lines(spec, _read_lines(builtins[spec]))
+    path = Path(spec).expanduser()
+    if path.is_file():
+        return _from_lines(path.stem, _read_lines(path))
+    if "," in spec or not any(ch in spec for ch in "/\\.") :
+        items = [item.strip() for item in spec.split(",") if item.strip()]
+        if not items:
+            raise InputError(f"empty label list: {spec!r}")
+        return LabelSet("custom", tuple(items), tuple(items))
+    raise InputError(f"labels '{spec}': no such file, and not a built-in set ({', '.join(builtins)})")

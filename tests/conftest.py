@@ -1,0 +1,45 @@
+"""Shared fixtures. Real data is read from ../shared/data beside the checkout; tests that need it skip
+with a clear reason where it is absent (a user's clone has no ../shared)."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("ACTIONZS_TEST_DATA", REPO.parent / "shared" / "data"))
+NO_DATA = f"real test data not found at {DATA} (set ACTIONZS_TEST_DATA or clone beside ../shared/data)"
+
+
+def need_data(*parts: str) -> Path:
+    path = DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(NO_DATA if not DATA.exists() else f"{path} is missing from the shared data")
+    return path
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return need_data()
+
+
+@pytest.fixture(scope="session")
+def manifest(data_dir) -> list[dict]:
+    with open(data_dir / "videos" / "MANIFEST.tsv", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+@pytest.fixture(scope="session")
+def ucf_clips(data_dir) -> list[Path]:
+    """A few real UCF101 clips (label = class folder name in the original layout)."""
+    return sorted((data_dir / "videos").glob("*/v_*_g*_c*.avi"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path, monkeypatch):
+    """Every test gets its own feature cache and never touches the user's."""
+    monkeypatch.setenv("ACTIONZS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")

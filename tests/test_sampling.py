@@ -1,0 +1,103 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from actionzs.errors import InputError
+from actionzs.video.sampling import dense_indices, multiview_indices, segment_indices, sliding_windows
+
+
+def test_segments_take_the_middle_frame_of_each_segment():
+    # 100 frames, 4 segments of 25: middles at 12.5, 37.5, 62.5, 87.5 -> floor
+    assert segment_indices(100, 4).tolist() == [12, 37, 62, 87]
+    # 10 frames, 3 segments of 3.33: middles at 1.67, 5.0, 8.33
+    assert segment_indices(10, 3).tolist() == [1, 5, 8]
+
+
+def test_short_videos_repeat_frames_instead_of_failing():
+    assert segment_indices(3, 8).tolist() == [0, 0, 0, 1, 1, 2, 2, 2]
+    assert segment_indices(1, 4).tolist() == [0, 0, 0, 0]
+    assert dense_indices(5, 4, 2).tolist() == [0, 2, 4, 1]  # loops back past the end
+
+
+def test_training_offsets_stay_inside_their_segment():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        idx = segment_indices(90, 6, train=True, rng=rng)
+        assert all(15 * s <= i < 15 * (s + 1) for s, i in enumerate(idx))
+
+
+def test_dense_clip_is_centred_at_test_time():
+    # span = (4-1)*3+1 = 10 frames; room = 30 - 10 = 20; centred start = 10
+    assert dense_indices(30, 4, 3).tolist() == [10, 13, 16, 19]
+    assert dense_indices(30, 4, 3, start=0).tolist() == [0, 3, 6, 9]
+
+
+def test_multiview_segments_shift_within_segments():
+    views = multiview_indices(100, 4, 2)
+    # segment length 25; view 0 takes offset 0.25 (6.25), view 1 offset 0.75 (18.75)
+    assert views.tolist() == [[6, 31, 56, 81], [18, 43, 68, 93]]
+
+
+def test_multiview_dense_clips_are_spread_evenly():
+    views = multiview_indices(100, 4, 3, stride=2)
+    # span 7, room 93, starts at floor((c + .5) * 94 / 3) = 15, 47, 78
+    assert views[:, 0].tolist() == [15, 47, 78]
+    assert (np.diff(views, axis=1) == 2).all()
+
+
+def test_sliding_windows_keep_timestamps_and_cover_the_tail():
+    windows = sliding_windows(num_frames=250, fps=25.0, window_s=4.0, stride_s=3.0, frames_per_window=4)
+    assert [(w.start, w.end) for w in windows] == [(0.0, 4.0), (3.0, 7.0), (6.0, 10.0)]
+    # last window starts at frame 150 and spans 100 frames: middles of 4 segments of 25
+    assert windows[-1].indices.tolist() == [162, 187, 212, 237]
+    tail = sliding_windows(num_frames=275, fps=25.0, window_s=4.0, stride_s=3.0, frames_per_window=2)
+    assert (tail[-1].start, tail[-1].end) == (7.0, 11.0)  # aligned to the end, 11 s video
+
+
+def test_video_shorter_than_a_window_gives_one_window():
+    windows = sliding_windows(num_frames=20, fps=10.0, window_s=5.0, stride_s=1.0, frames_per_window=8)
+    assert len(windows) == 1 and (windows[0].start, windows[0].end) == (0.0, 2.0)
+    assert windows[0].indices.max() < 20
+
+
+@pytest.mark.parametrize("bad", [dict(num_frames=0, num_segments=3), dict(num_frames=5, num_segments=0)])
+def test_invalid_requests_raise_input_errors(bad):
+    with pytest.raises(InputError):
+        segment_indices(**bad)
+
+
+@settings(max_examples=300, deadline=None)
+@given(n=st.integers(1, 5000), k=st.integers(1, 64))
+def test_segments_are_in_range_sorted_and_spread(n, k):
+    idx = segment_indices(n, k)
+    assert idx.shape == (k,)
+    assert idx.min() >= 0 and idx.max() < n
+    assert (np.diff(idx) >= 0).all()
+    if n >= k:  # enough frames: every segment contributes a distinct frame
+        assert len(set(idx.tolist())) == k
+
+
+@settings(max_examples=300, deadline=None)
+@given(n=st.integers(1, 3000), t=st.integers(1, 32), s=st.integers(1, 8), c=st.integers(1, 5))
+def test_dense_multiview_in_range_with_constant_stride(n, t, s, c):
+    views = multiview_indices(n, t, c, stride=s)
+    assert views.shape == (c, t)
+    assert views.min() >= 0 and views.max() < n
+    if (t - 1) * s + 1 <= n:
+        assert (np.diff(views, axis=1) == s).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(1, 20000), fps=st.sampled_from([10.0, 25.0, 29.97, 60.0]),
+       win=st.floats(0.5, 20), stride=st.floats(0.25, 20), k=st.integers(1, 16))
+def test_windows_cover_the_whole_video_in_order(n, fps, win, stride, k):
+    windows = sliding_windows(n, fps, win, stride, k)
+    duration = n / fps
+    assert windows[0].start == 0.0
+    assert abs(windows[-1].end - duration) < 1e-6 or windows[-1].end >= duration - 1e-6
+    assert all(a.start < b.start for a, b in zip(windows, windows[1:]))
+    for w in windows:
+        assert w.indices.shape == (k,)
+        assert 0 <= w.indices.min() and w.indices.max() < n
+        assert w.end - w.start <= win + 1e-6
