@@ -84,6 +84,7 @@ def predict(
     cache: FeatureCache | None = None,
     device: str = "cpu",
     on_video: Callable[[str], None] | None = None,
+    caption_options: dict | None = None,
 ) -> PredictReport:
     """Rank ``labels`` for each video. Bad videos are reported in ``errors`` and skipped, never fatal."""
     if not videos:
@@ -91,10 +92,10 @@ def predict(
     if top_k < 1:
         raise InputError(f"--top-k must be at least 1, got {top_k}")
     classes = resolve_labels(labels)
+    if method == "caption":
+        return _predict_from_captions(videos, classes, top_k, on_video, **(caption_options or {}))
     if method != "clip":
-        from .errors import NotBuiltError
-
-        raise NotBuiltError(f"method '{method}' is not available in this version (available: clip)")
+        raise InputError(f"unknown method '{method}' (available: clip, caption)")
 
     from .methods.clip_zeroshot import ClipZeroShot
     from .models.clip import load_clip
@@ -118,3 +119,78 @@ def predict(
         if on_video:
             on_video(path)
     return report
+
+
+def _predict_from_captions(
+    videos,
+    classes: LabelSet,
+    top_k: int,
+    on_video,
+    captions: Sequence[str | Path] = (),
+    embedder: str = "all-MiniLM-L6-v2",
+    descriptions=None,
+    match=None,
+    dataset: str | None = None,
+) -> PredictReport:
+    """Rank labels from what observers said: precomputed ActivityNet-captions JSON files, one per observer."""
+    from .methods.caption_match import CaptionMatcher, MatchConfig
+    from .models.embedder import load_embedder
+    from .text.captions import read_observers, video_key
+    from .text.corpora import DescriptionConfig, class_sentences
+
+    if not captions:
+        raise InputError("--method caption needs precomputed captions (--captions FILE.json, one per observer); "
+                         "make them with `actionzs caption VIDEO --json`")
+    observers = read_observers(captions)
+    known = set().union(*(o.videos for o in observers))
+    descriptions = descriptions or DescriptionConfig()
+    match = match or MatchConfig()
+    model = load_embedder(embedder)
+    sentences = class_sentences(classes, descriptions, model, dataset=dataset or classes.name)
+    matcher = CaptionMatcher(classes, sentences, model, match)
+    report = PredictReport(
+        method="caption", model=embedder, labels=classes.name, num_classes=len(classes),
+        sampling={"captions": [o.name for o in observers], **match.as_dict()}, prompts=None, untrained=False,
+    )
+    found, said = [], []
+    for video in videos:
+        key = video_key(video, known)
+        if key is None:
+            report.errors.append({"video": str(video), "error": f"{video}: no captions for this video in {', '.join(map(str, captions))}"})
+        else:
+            found.append(str(video))
+            said.append([[c.sentence for c in o.videos.get(key, [])] for o in observers])
+        if on_video:
+            on_video(str(video))
+    if found:
+        logits = matcher.scores(matcher.embed_videos(said))
+        report.predictions = [VideoPrediction(v, rank(row, classes, top_k)) for v, row in zip(found, logits)]
+    return report
+
+
+def evaluate_captions_protocol(protocol, captions, embedder="all-MiniLM-L6-v2", descriptions=None, match=None,
+                               runs=None, seed=None, dataset=None) -> dict:
+    """Zero-shot protocol evaluation from precomputed captions; the report records the full setup."""
+    from .eval.caption_eval import captioned_videos, evaluate_captions
+    from .methods.caption_match import MatchConfig
+    from .models.embedder import load_embedder
+    from .text.captions import read_observers
+    from .text.corpora import DescriptionConfig
+
+    if not captions:
+        raise InputError("caption evaluation needs --captions FILE.json (one per observer)")
+    labels = load_labels(protocol.dataset)
+    descriptions = descriptions or DescriptionConfig()
+    match = match or MatchConfig()
+    observers = read_observers(captions)
+    videos = captioned_videos(observers, labels, protocol.dataset)
+    result = evaluate_captions(videos, labels, protocol, load_embedder(embedder), descriptions, match, runs, seed)
+    return {
+        "protocol": {"name": protocol.name, "dataset": protocol.dataset, "kind": protocol.kind,
+                     "description": protocol.description, "runs": runs or protocol.runs,
+                     "seed": protocol.seed if seed is None else seed},
+        "setup": {"method": "caption", "embedder": embedder, "captions": [str(c) for c in captions],
+                  "observers": videos.observers, "descriptions": asdict(descriptions), "match": match.as_dict(),
+                  "num_videos": len(videos.ids), "actionzs": __version__},
+        "result": result,
+    }

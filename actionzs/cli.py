@@ -35,6 +35,46 @@ def _sampling_options(func):
     return func
 
 
+def _caption_options(func):
+    options = [
+        click.option("--captions", multiple=True, type=click.Path(dir_okay=False),
+                     help="[caption] ActivityNet-captions JSON of one observer; repeat for several."),
+        click.option("--embedder", default="all-MiniLM-L6-v2", show_default=True,
+                     help="[caption] sentence-transformers model name or path."),
+        click.option("--corpus", multiple=True, type=click.Path(),
+                     help="[caption] extra class descriptions: folder of <class>.txt, .json or .csv; repeatable."),
+        click.option("--no-own-descriptions", is_flag=True, help="[caption] leave out actionzs's own descriptions."),
+        click.option("--select/--no-select", default=True, show_default=True,
+                     help="[caption] keep only the --max-sentences sentences of --min-words words most like the class name."),
+        click.option("--min-words", default=15, show_default=True, help="[caption] shortest corpus sentence kept."),
+        click.option("--max-sentences", default=10, show_default=True, help="[caption] sentences kept per class and corpus."),
+        click.option("--append-class-name", is_flag=True, help="[caption] append the class name to each sentence (the paper)."),
+        click.option("--combine", type=click.Choice(["concat", "mean", "all"]), default="concat", show_default=True,
+                     help="[caption] join observers' captions into one text, or average their embeddings."),
+        click.option("--aggregate", type=click.Choice(["max", "mean", "centroid", "knn"]), default="max",
+                     show_default=True, help="[caption] class score from its sentences: nearest, mean, centroid, k-NN vote."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _caption_config(captions, embedder, corpus, no_own_descriptions, select, min_words, max_sentences,
+                    append_class_name, combine, aggregate, dataset=None):
+    from .methods.caption_match import MatchConfig
+    from .text.corpora import DescriptionConfig
+
+    return {
+        "captions": list(captions),
+        "embedder": embedder,
+        "descriptions": DescriptionConfig(corpora=tuple(corpus), own=not no_own_descriptions, select=select,
+                                          min_words=min_words, max_sentences=max_sentences,
+                                          append_class_name=append_class_name),
+        "match": MatchConfig(combine=combine, aggregate=aggregate),
+        **({"dataset": dataset} if dataset else {}),
+    }
+
+
 def _make_sampling(frames, clips, crops, stride):
     from .features import Sampling
 
@@ -104,8 +144,9 @@ def main():
 @click.option("-l", "--labels", default="ucf101", show_default=True,
               help="Built-in set (ucf101, hmdb51, kinetics400, kinetics600), a file with one label per line, or 'a,b,c'.")
 @click.option("-m", "--model", default=None, help="Model name or local path [default: ViT-B-16:openai].")
-@click.option("--method", type=click.Choice(["clip"]), default="clip", show_default=True,
-              help="clip: frame embeddings averaged over time, matched to prompt-ensembled label texts.")
+@click.option("--method", type=click.Choice(["clip", "caption"]), default="clip", show_default=True,
+              help="clip: frame embeddings averaged over time, matched to prompt-ensembled label texts. "
+                   "caption: match observers' captions (--captions) to class descriptions.")
 @click.option("--prompts", default=None, help="Prompt ensemble from prompts/clip.yaml (classname, single, video, ...) or a YAML file.")
 @_sampling_options
 @click.option("-k", "--top-k", default=5, show_default=True, help="How many labels to show per video.")
@@ -115,8 +156,9 @@ def main():
 @click.option("--cache-dir", default=None, help="Feature cache folder [default: $ACTIONZS_CACHE or ~/.cache/actionzs].")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write cached features.")
 @click.option("--device", default="cpu", show_default=True, help="torch device, e.g. cuda.")
+@_caption_options
 def predict(videos, labels, model, method, prompts, frames, clips, crops, stride, top_k, as_json, as_csv, out,
-            cache_dir, no_cache, device):
+            cache_dir, no_cache, device, **caption_args):
     """Rank action labels for each VIDEO, zero-shot.
 
     \b
@@ -124,6 +166,7 @@ def predict(videos, labels, model, method, prompts, frames, clips, crops, stride
       actionzs predict v_PushUps_g02_c03.avi --labels ucf101
       actionzs predict a.mp4 b.mp4 --labels my_labels.txt --top-k 3 --csv
       actionzs predict clip.mp4 -m ViT-B-32:laion2b_s34b_b79k --clips 4 --crops 3
+      actionzs predict v_dive_x.avi --labels hmdb51 --method caption --captions ob1.json --captions ob2.json
 
     Scores are probabilities: a softmax over all labels of the cosine similarity scaled by the model's
     learned temperature. Unreadable videos are reported and skipped; the exit code is then 1.
@@ -138,6 +181,7 @@ def predict(videos, labels, model, method, prompts, frames, clips, crops, stride
             list(videos), labels=labels, model=model or api.DEFAULT_MODEL, method=method, prompts=prompts,
             sampling=sampling, top_k=top_k, cache=_cache(cache_dir, no_cache), device=device,
             on_video=lambda _: progress.update(1),
+            caption_options=_caption_config(**caption_args) if method == "caption" else None,
         )
     finally:
         progress.close()
@@ -256,10 +300,52 @@ def anticipate():
     _not_built("anticipate", "LLM-prompted long-term action anticipation is planned")
 
 
-@main.command(name="eval", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-def eval_():
-    """Run the published UCF101/HMDB51/Kinetics protocols and write reports. [not built yet]"""
-    _not_built("eval", "the published protocols are planned")
+@main.command(name="eval")
+@click.option("-p", "--protocol", required=False, help="Protocol name (see --list) or a protocol YAML file.")
+@click.option("--list", "list_protocols", is_flag=True, help="List the built-in protocols and exit.")
+@click.option("--method", type=click.Choice(["caption"]), default="caption", show_default=True,
+              help="caption: observers' captions matched to class descriptions.")
+@_caption_options
+@click.option("--runs", type=int, default=None, help="Runs of a random-class protocol [default: the protocol's].")
+@click.option("--seed", type=int, default=None, help="Seed of a random-class protocol [default: the protocol's].")
+@click.option("--out-dir", default=None, help="Write report.json, report.md and confusion.png here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full JSON report.")
+def eval_(protocol, list_protocols, method, runs, seed, out_dir, as_json, **caption_args):
+    """Evaluate a method under a published protocol, with a report that says how to reproduce it.
+
+    \b
+    Examples:
+      actionzs eval --list
+      actionzs eval -p hmdb51-truze --captions obs1/hmdb51.json --captions obs2/hmdb51.json
+      actionzs eval -p hmdb51-random50 --runs 10 --seed 0 --captions ... --out-dir reports/r50
+    \b
+    The published "tell me what you see" setup (observers + web documents, 1-NN):
+      actionzs eval -p hmdb51-truze --captions ... --corpus class_texts/ --no-own-descriptions \\
+          --append-class-name --combine concat --aggregate max
+    """
+    from .eval.protocols import available_protocols, load_protocol
+
+    if list_protocols or not protocol:
+        for name in available_protocols():
+            p = load_protocol(name)
+            click.echo(f"{name:<20} {p.kind:<10} {' '.join(p.description.split())[:80]}")
+        if not list_protocols:
+            raise InputError("choose a protocol with --protocol NAME (listed above)")
+        return
+    from .api import evaluate_captions_protocol
+
+    report = evaluate_captions_protocol(load_protocol(protocol), runs=runs, seed=seed, **_caption_config(**caption_args))
+    if out_dir:
+        from .eval.report import write_report
+
+        for path in write_report(out_dir, report):
+            click.echo(f"wrote {path}", err=True)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        result = report["result"]
+        click.echo(f"{report['protocol']['name']}: top-1 {result['top1_mean']:.1f} ± {result['top1_std']:.1f} "
+                   f"over {len(result['runs'])} run(s), {result['runs'][0]['num_videos']} videos in run 0")
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})

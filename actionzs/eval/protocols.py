@@ -1,0 +1,71 @@
+"""Evaluation protocols are data: YAML files under actionzs/protocols, or a user's file of the same shape.
+
+A zero-shot protocol names its test classes (``test_classes``) or draws ``test_classes_per_run`` of them at
+random for each of ``runs`` runs from ``seed``. ``splits()`` turns either into concrete class lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from ..errors import InputError
+from ..resources import package_file
+from ..text.labels import LabelSet
+
+
+@dataclass
+class Protocol:
+    name: str
+    dataset: str
+    kind: str
+    description: str = ""
+    test_classes: list[str] | None = None
+    test_classes_per_run: int | None = None
+    runs: int = 1
+    seed: int = 0
+    extra: dict = field(default_factory=dict)
+
+    def splits(self, labels: LabelSet, runs: int | None = None, seed: int | None = None) -> list[list[str]]:
+        """Test-class lists, one per run, in label-set order."""
+        if self.test_classes is not None:
+            unknown = [c for c in self.test_classes if c not in labels.ids]
+            if unknown:
+                raise InputError(f"protocol {self.name}: unknown class '{unknown[0]}' for {labels.name}")
+            chosen = set(self.test_classes)
+            return [[c for c in labels.ids if c in chosen]]
+        n = self.test_classes_per_run
+        if not n or n >= len(labels):
+            raise InputError(f"protocol {self.name}: test_classes_per_run must be between 1 and {len(labels) - 1}")
+        rng = np.random.default_rng(self.seed if seed is None else seed)
+        out = []
+        for _ in range(self.runs if runs is None else runs):
+            picked = set(rng.choice(len(labels), size=n, replace=False).tolist())
+            out.append([c for i, c in enumerate(labels.ids) if i in picked])
+        return out
+
+
+def protocol_dir() -> Path:
+    return package_file("protocols")
+
+
+def available_protocols() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(protocol_dir().glob("*.yaml"))}
+
+
+def load_protocol(name_or_path: str) -> Protocol:
+    known = available_protocols()
+    path = known.get(name_or_path) or Path(name_or_path).expanduser()
+    if not path.is_file():
+        raise InputError(f"unknown protocol '{name_or_path}' (known: {', '.join(known)})")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        raise InputError(f"{path}: malformed YAML") from None
+    if not isinstance(data, dict) or not {"name", "dataset", "kind"} <= set(data):
+        raise InputError(f"{path}: a protocol needs name, dataset and kind")
+    fields = {k: data.pop(k) for k in list(data) if k in Protocol.__dataclass_fields__ and k != "extra"}
+    return Protocol(**fields, extra=data)

