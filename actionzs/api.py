@@ -163,7 +163,8 @@ def _predict_from_captions(
         if on_video:
             on_video(str(video))
     if found:
-        logits = matcher.scores(matcher.embed_videos(said))
+        everything = [[[c.sentence for c in o.videos.get(key, [])] for o in observers] for key in sorted(known)]
+        logits = matcher.scores(matcher.embed_videos(said, reference=everything))
         report.predictions = [VideoPrediction(v, rank(row, classes, top_k)) for v, row in zip(found, logits)]
     return report
 

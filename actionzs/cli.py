@@ -49,10 +49,14 @@ def _caption_options(func):
         click.option("--min-words", default=15, show_default=True, help="[caption] shortest corpus sentence kept."),
         click.option("--max-sentences", default=10, show_default=True, help="[caption] sentences kept per class and corpus."),
         click.option("--append-class-name", is_flag=True, help="[caption] append the class name to each sentence (the paper)."),
-        click.option("--combine", type=click.Choice(["concat", "mean", "all"]), default="concat", show_default=True,
-                     help="[caption] join observers' captions into one text, or average their embeddings."),
-        click.option("--aggregate", type=click.Choice(["max", "mean", "centroid", "knn"]), default="max",
-                     show_default=True, help="[caption] class score from its sentences: nearest, mean, centroid, k-NN vote."),
+        click.option("--include-class-name", is_flag=True,
+                     help="[caption] use each label's text as one more description (needed when a label has none)."),
+        click.option("--combine", type=click.Choice(["concat", "mean", "all"]), default="mean", show_default=True,
+                     help="[caption] average the observers' caption embeddings, or join their captions into one text (the paper)."),
+        click.option("--aggregate", type=click.Choice(["max", "mean", "centroid", "knn"]), default="centroid",
+                     show_default=True, help="[caption] class score from its sentences: centroid, mean, nearest (the paper), k-NN vote."),
+        click.option("--center/--no-center", default=True, show_default=True,
+                     help="[caption] subtract the mean caption embedding of all captioned videos (unlabelled)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -60,7 +64,7 @@ def _caption_options(func):
 
 
 def _caption_config(captions, embedder, corpus, no_own_descriptions, select, min_words, max_sentences,
-                    append_class_name, combine, aggregate, dataset=None):
+                    append_class_name, include_class_name, combine, aggregate, center, dataset=None):
     from .methods.caption_match import MatchConfig
     from .text.corpora import DescriptionConfig
 
@@ -69,8 +73,8 @@ def _caption_config(captions, embedder, corpus, no_own_descriptions, select, min
         "embedder": embedder,
         "descriptions": DescriptionConfig(corpora=tuple(corpus), own=not no_own_descriptions, select=select,
                                           min_words=min_words, max_sentences=max_sentences,
-                                          append_class_name=append_class_name),
-        "match": MatchConfig(combine=combine, aggregate=aggregate),
+                                          append_class_name=append_class_name, include_class_name=include_class_name),
+        "match": MatchConfig(combine=combine, aggregate=aggregate, center=center),
         **({"dataset": dataset} if dataset else {}),
     }
 
@@ -321,7 +325,7 @@ def eval_(protocol, list_protocols, method, runs, seed, out_dir, as_json, **capt
     \b
     The published "tell me what you see" setup (observers + web documents, 1-NN):
       actionzs eval -p hmdb51-truze --captions ... --corpus class_texts/ --no-own-descriptions \\
-          --append-class-name --combine concat --aggregate max
+          --append-class-name --combine concat --aggregate max --no-center
     """
     from .eval.protocols import available_protocols, load_protocol
 

@@ -15,6 +15,7 @@ from ..index import CosineIndex
 from ..text.labels import LabelSet
 
 COMBINE = ("concat", "mean", "all")
+MIN_CENTER_VIDEOS = 20
 AGGREGATE = ("max", "mean", "centroid", "knn")
 
 
@@ -25,6 +26,8 @@ class MatchConfig:
     combine: ``concat`` joins the observers' captions into one text (the paper); ``mean`` embeds each
     observer's text and averages the embeddings; ``all`` averages the embeddings of every caption sentence.
     first_only: use each observer's first caption only (the paper's choice).
+    center: subtract the mean caption embedding of the videos at hand (unlabelled), removing what observers
+    say of every video ("a man is standing in a room") before comparing with classes.
     aggregate: ``max`` is 1-nearest-neighbour over class sentences (the paper); ``mean`` averages a class's
     sentence similarities; ``centroid`` compares with the mean of a class's sentence embeddings; ``knn`` sums
     the similarities of the k nearest sentences per class.
@@ -33,8 +36,9 @@ class MatchConfig:
     combine: str = "mean"
     first_only: bool = False
     aggregate: str = "centroid"
+    center: bool = True
     k: int = 5
-    scale: float = 50.0  # logit scale for softmax probabilities over cosine similarities
+    scale: float = 20.0  # softmax temperature over cosine similarities: probabilities are relative, not calibrated
 
     def __post_init__(self):
         if self.combine not in COMBINE:
@@ -76,8 +80,22 @@ class CaptionMatcher:
         return CaptionMatcher(self.classes.subset(class_ids), {c: self.class_sentences[c] for c in class_ids},
                               self.embedder, self.config, _vectors=self.vectors[rows])
 
-    def embed_videos(self, videos: list[list[list[str]]]) -> np.ndarray:
-        """videos[i][o] is observer o's list of captions for video i -> unit [N, D] embeddings."""
+    def embed_videos(self, videos: list[list[list[str]]], reference: list[list[list[str]]] | None = None) -> np.ndarray:
+        """videos[i][o] is observer o's list of captions for video i -> unit [N, D] embeddings.
+
+        With ``config.center`` the mean embedding of ``reference`` (default: these videos) is subtracted; it
+        is skipped below MIN_CENTER_VIDEOS videos, where a mean would mostly be the videos themselves.
+        """
+        embedded = self._embed(videos)
+        if not self.config.center:
+            return embedded
+        base = embedded if reference is None else self._embed(reference)
+        if len(base) < MIN_CENTER_VIDEOS:
+            return embedded
+        centred = embedded - base.mean(axis=0)
+        return centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
+
+    def _embed(self, videos: list[list[list[str]]]) -> np.ndarray:
         cfg = self.config
         texts, groups = [], []
         for observers in videos:

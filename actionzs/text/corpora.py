@@ -60,13 +60,27 @@ def select_sentences(
     max_sentences: int = 10,
 ) -> list[str]:
     """The ``max_sentences`` sentences of at least ``min_words`` words most similar to ``class_text``."""
-    long_enough = list(dict.fromkeys(s for s in sentences if word_count(s) >= min_words))
-    if len(long_enough) <= max_sentences:
-        return long_enough
-    vectors = embedder.encode([class_text, *long_enough])
-    similarity = vectors[1:] @ vectors[0]
-    order = np.argsort(-similarity, kind="stable")[:max_sentences]
-    return [long_enough[i] for i in order]
+    return _select_many({"c": (class_text, sentences)}, embedder, min_words, max_sentences)["c"]
+
+
+def _select_many(candidates: dict, embedder, min_words: int, max_sentences: int) -> dict[str, list[str]]:
+    """select_sentences for many classes with one embedding call (one cache entry) for all of them."""
+    long_enough = {
+        key: list(dict.fromkeys(s for s in sentences if word_count(s) >= min_words))
+        for key, (_, sentences) in candidates.items()
+    }
+    texts = [t for key, (name, _) in candidates.items() for t in (name, *long_enough[key])]
+    vectors = embedder.encode(texts) if texts else None
+    chosen, start = {}, 0
+    for key, (name, _) in candidates.items():
+        block = long_enough[key]
+        if len(block) > max_sentences:
+            similarity = vectors[start + 1 : start + 1 + len(block)] @ vectors[start]
+            order = np.argsort(-similarity, kind="stable")[:max_sentences]
+            block = [block[i] for i in order]
+        chosen[key] = block
+        start += 1 + len(long_enough[key])
+    return chosen
 
 
 def own_descriptions(dataset: str) -> dict[str, list[str]]:
@@ -169,12 +183,13 @@ def class_sentences(labels: LabelSet, config: DescriptionConfig, embedder, datas
             sentences[label].extend(own.get(label, []))
     for corpus in config.corpora:
         raw = read_corpus(corpus, labels)
-        for label, texts in raw.items():
-            pieces = [s for text in texts for s in split_sentences(text)]
-            if config.select:
-                text = labels.texts[labels.ids.index(label)]
-                pieces = select_sentences(pieces, text, embedder, config.min_words, config.max_sentences)
-            sentences[label].extend(pieces)
+        pieces = {label: [s for text in texts for s in split_sentences(text)] for label, texts in raw.items()}
+        if config.select:
+            names = {label: labels.texts[labels.ids.index(label)] for label in pieces}
+            pieces = _select_many({label: (names[label], p) for label, p in pieces.items()}, embedder,
+                                  config.min_words, config.max_sentences)
+        for label, chosen in pieces.items():
+            sentences[label].extend(chosen)
     for label, text in zip(labels.ids, labels.texts):
         if config.append_class_name:
             sentences[label] = [f"{s} {text}" for s in sentences[label]]
