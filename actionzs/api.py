@@ -131,17 +131,21 @@ def _predict_from_captions(
     descriptions=None,
     match=None,
     dataset: str | None = None,
+    captioner: str | None = None,
 ) -> PredictReport:
-    """Rank labels from what observers said: precomputed ActivityNet-captions JSON files, one per observer."""
+    """Rank labels from what observers said: ActivityNet-captions JSON files (one per observer), or captions
+    made now by an image-to-text model when no files are given."""
     from .methods.caption_match import CaptionMatcher, MatchConfig
     from .models.embedder import load_embedder
     from .text.captions import read_observers, video_key
     from .text.corpora import DescriptionConfig, class_sentences
 
-    if not captions:
-        raise InputError("--method caption needs precomputed captions (--captions FILE.json, one per observer); "
-                         "make them with `actionzs caption VIDEO --json`")
-    observers = read_observers(captions)
+    failures = []
+    if captions:
+        observers = read_observers(captions)
+    else:  # caption now, with an image-to-text model
+        observer, failures = caption_videos(videos, captioner or DEFAULT_CAPTIONER)
+        observers = [observer]
     known = set().union(*(o.videos for o in observers))
     descriptions = descriptions or DescriptionConfig()
     match = match or MatchConfig()
@@ -150,10 +154,17 @@ def _predict_from_captions(
     matcher = CaptionMatcher(classes, sentences, model, match)
     report = PredictReport(
         method="caption", model=embedder, labels=classes.name, num_classes=len(classes),
-        sampling={"captions": [o.name for o in observers], **match.as_dict()}, prompts=None, untrained=False,
+        sampling={"captions": [o.name for o in observers], **match.as_dict()}, prompts=None,
+        untrained=any(o.name.startswith("random:") for o in observers),
     )
+    if report.untrained:
+        report.warnings.append(UNTRAINED_WARNING)
+    failed = {f["video"] for f in failures}
+    report.errors.extend(failures)
     found, said = [], []
     for video in videos:
+        if str(video) in failed:
+            continue
         key = video_key(video, known)
         if key is None:
             report.errors.append({"video": str(video), "error": f"{video}: no captions for this video in {', '.join(map(str, captions))}"})
@@ -195,3 +206,45 @@ def evaluate_captions_protocol(protocol, captions, embedder="all-MiniLM-L6-v2", 
                   "num_videos": len(videos.ids), "actionzs": __version__},
         "result": result,
     }
+
+
+DEFAULT_CAPTIONER = "Salesforce/blip-image-captioning-base"
+
+
+def caption_videos(videos, captioner: str = DEFAULT_CAPTIONER, window_s: float = 2.0, stride_s: float = 2.0,
+                   on_video=None):
+    """Caption each video with an image-to-text model: (ObserverCaptions named after the model, errors)."""
+    from .errors import VideoError
+    from .models.captioner import load_captioner
+    from .text.captions import Caption, ObserverCaptions
+
+    model = load_captioner(captioner)
+    observer = ObserverCaptions(captioner)
+    errors = []
+    for video in videos:
+        try:
+            entries = caption_video(video, model, window_s, stride_s)
+            observer.videos[str(video)] = [Caption(e["sentence"], *e["timestamp"]) for e in entries]
+        except VideoError as exc:
+            errors.append({"video": str(video), "error": str(exc)})
+        if on_video:
+            on_video(str(video))
+    return observer, errors
+
+
+def caption_video(path: str | Path, captioner, window_s: float = 2.0, stride_s: float = 2.0) -> list[dict]:
+    """Caption the middle frame of each window; consecutive identical captions merge into one stretch.
+
+    Returns ActivityNet-style entries ``{"sentence", "timestamp": [start, end]}`` in time order."""
+    from .video import open_video, sliding_windows
+
+    with open_video(path) as video:
+        windows = sliding_windows(len(video), video.info.fps, window_s, stride_s, frames_per_window=1)
+        frames = video.frames([int(w.indices[0]) for w in windows])
+    entries: list[dict] = []
+    for window, sentence in zip(windows, captioner.caption(frames)):
+        if entries and entries[-1]["sentence"] == sentence:
+            entries[-1]["timestamp"][1] = round(window.end, 3)
+        else:
+            entries.append({"sentence": sentence, "timestamp": [round(window.start, 3), round(window.end, 3)]})
+    return entries

@@ -39,6 +39,9 @@ def _caption_options(func):
     options = [
         click.option("--captions", multiple=True, type=click.Path(dir_okay=False),
                      help="[caption] ActivityNet-captions JSON of one observer; repeat for several."),
+        click.option("--captioner", default=None,
+                     help="[caption] without --captions, caption the videos now with this image-to-text model "
+                          "[default: Salesforce/blip-image-captioning-base]."),
         click.option("--embedder", default="all-MiniLM-L6-v2", show_default=True,
                      help="[caption] sentence-transformers model name or path."),
         click.option("--corpus", multiple=True, type=click.Path(),
@@ -63,13 +66,14 @@ def _caption_options(func):
     return func
 
 
-def _caption_config(captions, embedder, corpus, no_own_descriptions, select, min_words, max_sentences,
+def _caption_config(captions, captioner, embedder, corpus, no_own_descriptions, select, min_words, max_sentences,
                     append_class_name, include_class_name, combine, aggregate, center, dataset=None):
     from .methods.caption_match import MatchConfig
     from .text.corpora import DescriptionConfig
 
     return {
         "captions": list(captions),
+        **({"captioner": captioner} if captioner else {}),
         "embedder": embedder,
         "descriptions": DescriptionConfig(corpora=tuple(corpus), own=not no_own_descriptions, select=select,
                                           min_words=min_words, max_sentences=max_sentences,
@@ -219,7 +223,7 @@ def _render_predictions(report, fmt: str) -> str:
                 writer.writerow([pred.video, i, ranked.label, ranked.text, f"{ranked.score:.6f}"])
         return buf.getvalue()
     lines = []
-    if report.untrained:
+    if report.untrained and report.predictions:
         lines.append("UNTRAINED TEST MODEL: the scores below are not predictions.")
     for pred in report.predictions:
         lines.append(pred.video)
@@ -352,10 +356,53 @@ def eval_(protocol, list_protocols, method, runs, seed, out_dir, as_json, **capt
                    f"over {len(result['runs'])} run(s), {result['runs'][0]['num_videos']} videos in run 0")
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-def caption():
-    """Describe a video in words with an image-to-text model. [not built yet]"""
-    _not_built("caption", "video captioning is planned")
+@main.command()
+@click.argument("videos", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--captioner", default="Salesforce/blip-image-captioning-base", show_default=True,
+              help="Hugging Face image-to-text model (BLIP, GIT, ...) or a local folder.")
+@click.option("--window", default=2.0, show_default=True, help="Seconds per captioned window.")
+@click.option("--stride", default=2.0, show_default=True, help="Seconds between window starts.")
+@click.option("--json", "as_json", is_flag=True, help="ActivityNet-captions JSON, ready for predict --captions.")
+@click.option("-o", "--out", default=None, help="Write the output to this file (atomically).")
+def caption(videos, captioner, window, stride, as_json, out):
+    """Describe each VIDEO in words: the middle frame of every window is captioned, timestamps kept.
+
+    \b
+    Examples:
+      actionzs caption clip.mp4
+      actionzs caption *.mp4 --window 4 --json --out blip.json
+      actionzs predict *.mp4 --labels hmdb51 --method caption --captions blip.json
+
+    Consecutive windows with the same caption are merged into one stretch.
+    """
+    from . import api
+    from .models.tiny import UNTRAINED_WARNING
+
+    fmt = _output_format(as_json, False, out)
+    progress = _progress(len(videos), "videos")
+    try:
+        observer, errors = api.caption_videos(list(videos), captioner, window, stride, on_video=lambda _: progress.update(1))
+    finally:
+        progress.close()
+    untrained = captioner.startswith("random:")
+    if untrained:
+        _warn(UNTRAINED_WARNING)
+    for failure in errors:
+        click.secho(f"error: {failure['error']}", fg="red", err=True)
+    results = {Path(v).stem: [{"sentence": c.sentence, "timestamp": [c.start, c.end]} for c in caps]
+               for v, caps in observer.videos.items()}
+    if fmt == "json":
+        text = json.dumps({"captioner": captioner, "untrained": untrained, "window": window, "stride": stride,
+                           "results": results}, indent=2) + "\n"
+    else:
+        lines = ["UNTRAINED TEST MODEL: these captions are noise."] if untrained else []
+        for video, caps in observer.videos.items():
+            lines.append(video)
+            lines.extend(f"  [{c.start:6.1f} - {c.end:6.1f} s]  {c.sentence}" for c in caps)
+        text = "\n".join(lines) + "\n"
+    _emit(text, out)
+    if errors:
+        sys.exit(EXIT_SOME_FAILED)
 
 
 if __name__ == "__main__":  # pragma: no cover

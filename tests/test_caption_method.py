@@ -143,6 +143,6 @@ def test_predict_with_precomputed_captions_and_a_missing_video(tmp_path):
     assert report["untrained"] is False and report["method"] == "caption"
 
 
-def test_predict_caption_without_captions_says_how():
+def test_predict_caption_without_captions_needs_a_reachable_captioner():
     result = CliRunner().invoke(main, ["predict", "a.avi", "--method", "caption"])
-    assert result.exit_code == 2 and "--captions" in result.stderr
+    assert result.exit_code == 2 and "--captioner" in result.stderr

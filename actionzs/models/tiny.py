@@ -12,7 +12,7 @@ import torch
 from ..errors import ModelUnavailableError
 from ..video.transforms import PixelSpec
 
-UNTRAINED_WARNING = "untrained random weights: these scores are NOT predictions (test model)"
+UNTRAINED_WARNING = "untrained random weights: this output is NOT a prediction (test model)"
 
 TINY_OPENCLIP = {
     "embed_dim": 32,

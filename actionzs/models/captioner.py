@@ -1,0 +1,82 @@
+"""Image-to-text captioners from Hugging Face (BLIP, GIT, ...) applied to video frames."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..errors import ModelUnavailableError
+from . import registry
+
+DEFAULT_CAPTIONER = "Salesforce/blip-image-captioning-base"
+
+# UNTRAINED tiny BLIP for tests: random weights, a 64-word vocabulary; its captions are noise.
+_TINY_WORDS = ("a man woman person is are the of on in with and riding horse playing ball running jumping water "
+               "standing sitting holding guitar dog field room street grass people two young girl boy his her "
+               "down up into at to from bike car table hand hands hair face camera video shows doing small "
+               "large white black red blue green").split()
+TINY_BLIP = {
+    "text_config": {"vocab_size": 6 + len(_TINY_WORDS), "hidden_size": 32, "intermediate_size": 64,
+                    "num_hidden_layers": 1, "num_attention_heads": 2, "max_position_embeddings": 64,
+                    "bos_token_id": 3, "sep_token_id": 2, "pad_token_id": 0, "eos_token_id": 2},
+    "vision_config": {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1, "num_attention_heads": 2,
+                      "image_size": 32, "patch_size": 16},
+    "projection_dim": 16,
+}
+
+
+@dataclass
+class Captioner:
+    name: str
+    model: torch.nn.Module
+    processor: object
+    untrained: bool
+    device: str = "cpu"
+    max_new_tokens: int = 30
+
+    @torch.no_grad()
+    def caption(self, frames: np.ndarray, batch_size: int = 8) -> list[str]:
+        """uint8 [N, H, W, 3] frames -> one caption each."""
+        texts = []
+        for start in range(0, len(frames), batch_size):
+            images = list(frames[start : start + batch_size])
+            inputs = self.processor(images=images, return_tensors="pt").to(self.device)
+            ids = self.model.generate(pixel_values=inputs["pixel_values"], max_new_tokens=self.max_new_tokens)
+            texts.extend(t.strip() for t in self.processor.batch_decode(ids, skip_special_tokens=True))
+        return texts
+
+
+def tiny_blip(seed: int = 0):
+    """(model, processor) of an UNTRAINED tiny BLIP captioner with random weights."""
+    from transformers import BertTokenizer, BlipConfig, BlipForConditionalGeneration, BlipImageProcessor, BlipProcessor
+
+    vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[SEP]", "[DEC]", "[CLS]", "[MASK]", *_TINY_WORDS])}
+    tokenizer = BertTokenizer(vocab=vocab, bos_token="[DEC]")
+    image_processor = BlipImageProcessor(size={"height": 32, "width": 32})
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = BlipForConditionalGeneration(BlipConfig(**TINY_BLIP)).eval()
+    return model, BlipProcessor(image_processor=image_processor, tokenizer=tokenizer)
+
+
+def load_captioner(name: str = DEFAULT_CAPTIONER, device: str = "cpu") -> Captioner:
+    """A Hugging Face image-to-text model by name or local folder, or ``random:blip-tiny`` for tests."""
+    if name == "random:blip-tiny":
+        model, processor = tiny_blip()
+        return Captioner(name, model, processor, True, device, max_new_tokens=8)
+    from transformers import AutoModelForImageTextToText, AutoProcessor
+
+    source = str(Path(name).expanduser())
+    if not Path(source).is_dir():
+        if "/" not in name:
+            raise ModelUnavailableError(f"unknown captioner '{name}': give a Hugging Face ORG/REPO or a local folder")
+        registry.require_hf_repo(name, "captioner", hint=f" as --captioner /path/to/{name.split('/')[-1]}")
+    try:
+        processor = AutoProcessor.from_pretrained(source)
+        model = AutoModelForImageTextToText.from_pretrained(source).to(device).eval()
+    except Exception as exc:
+        raise ModelUnavailableError(f"cannot load captioner '{name}': {str(exc).splitlines()[0]}") from None
+    return Captioner(name, model, processor, False, device)
