@@ -248,3 +248,30 @@ def caption_video(path: str | Path, captioner, window_s: float = 2.0, stride_s: 
         else:
             entries.append({"sentence": sentence, "timestamp": [round(window.start, 3), round(window.end, 3)]})
     return entries
+
+
+def evaluate_protocol(protocol, root, splits=None, model: str = DEFAULT_MODEL, prompts: str | None = None,
+                      sampling: Sampling = Sampling(), runs=None, seed=None, episodes=None,
+                      cache: FeatureCache | None = None, device: str = "cpu", on_video=None) -> dict:
+    """A video model under a protocol on a dataset root; features come from (and go to) the cache."""
+    from .eval.video_eval import evaluate_videos
+    from .models.clip import load_clip
+    from .text.prompts import clip_templates
+
+    if root is None:
+        raise InputError(f"protocol {protocol.name} evaluates videos: give the dataset folder with --root")
+    labels = load_labels(protocol.dataset)
+    prompt_name, templates = clip_templates(prompts)
+    encoder = load_clip(model, device=device)
+    result = evaluate_videos(protocol, root, splits, encoder, labels, templates, sampling, cache, runs, seed,
+                             episodes, on_video)
+    return {
+        "protocol": {"name": protocol.name, "dataset": protocol.dataset, "kind": protocol.kind,
+                     "description": protocol.description, "runs": runs or protocol.runs,
+                     "seed": protocol.seed if seed is None else seed, **protocol.extra,
+                     **({"episodes": episodes} if episodes else {})},
+        "setup": {"method": "clip", "model": model, "untrained": encoder.untrained, "prompts": prompt_name,
+                  "templates": templates, "views": sampling.as_dict(), "root": str(root),
+                  "splits": str(splits) if splits else None, "actionzs": __version__},
+        "result": result,
+    }

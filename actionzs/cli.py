@@ -311,19 +311,32 @@ def anticipate():
 @main.command(name="eval")
 @click.option("-p", "--protocol", required=False, help="Protocol name (see --list) or a protocol YAML file.")
 @click.option("--list", "list_protocols", is_flag=True, help="List the built-in protocols and exit.")
-@click.option("--method", type=click.Choice(["caption"]), default="caption", show_default=True,
-              help="caption: observers' captions matched to class descriptions.")
+@click.option("--method", type=click.Choice(["clip", "caption"]), default=None,
+              help="clip: a video model on the dataset's videos [default]; caption: observers' captions "
+                   "matched to class descriptions [default when --captions is given].")
+@click.option("--root", type=click.Path(file_okay=False), default=None, help="[clip] dataset folder (class folders of videos).")
+@click.option("--splits", type=click.Path(file_okay=False), default=None,
+              help="[clip] folder of the protocol's split files (e.g. UCF101's ucfTrainTestlist).")
+@click.option("-m", "--model", default=None, help="[clip] model name or path [default: ViT-B-16:openai].")
+@click.option("--prompts", default=None, help="[clip] prompt ensemble name or YAML file.")
+@_sampling_options
+@click.option("--episodes", type=int, default=None, help="[episodic] number of episodes [default: the protocol's].")
+@click.option("--cache-dir", default=None, help="Feature cache folder.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write cached features.")
 @_caption_options
 @click.option("--runs", type=int, default=None, help="Runs of a random-class protocol [default: the protocol's].")
 @click.option("--seed", type=int, default=None, help="Seed of a random-class protocol [default: the protocol's].")
 @click.option("--out-dir", default=None, help="Write report.json, report.md and confusion.png here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full JSON report.")
-def eval_(protocol, list_protocols, method, runs, seed, out_dir, as_json, **caption_args):
+def eval_(protocol, list_protocols, method, root, splits, model, prompts, frames, clips, crops, stride, episodes,
+          cache_dir, no_cache, runs, seed, out_dir, as_json, **caption_args):
     """Evaluate a method under a published protocol, with a report that says how to reproduce it.
 
     \b
     Examples:
       actionzs eval --list
+      actionzs eval -p ucf101-zs-split1 --root UCF-101/ --splits ucfTrainTestlist/ -m ViT-B-16:openai
+      actionzs eval -p ucf101-5way-1shot --root UCF-101/ --splits arn_splits/ --episodes 1000
       actionzs eval -p hmdb51-truze --captions obs1/hmdb51.json --captions obs2/hmdb51.json
       actionzs eval -p hmdb51-random50 --runs 10 --seed 0 --captions ... --out-dir reports/r50
     \b
@@ -340,9 +353,29 @@ def eval_(protocol, list_protocols, method, runs, seed, out_dir, as_json, **capt
         if not list_protocols:
             raise InputError("choose a protocol with --protocol NAME (listed above)")
         return
-    from .api import evaluate_captions_protocol
+    from . import api
 
-    report = evaluate_captions_protocol(load_protocol(protocol), runs=runs, seed=seed, **_caption_config(**caption_args))
+    chosen = load_protocol(protocol)
+    method = method or ("caption" if caption_args["captions"] else "clip")
+    if method == "caption":
+        report = api.evaluate_captions_protocol(chosen, runs=runs, seed=seed, **_caption_config(**caption_args))
+    else:
+        progress = _progress(0, "videos")
+        try:
+            report = api.evaluate_protocol(
+                chosen, root, splits, model=model or api.DEFAULT_MODEL, prompts=prompts,
+                sampling=_make_sampling(frames, clips, crops, stride), runs=runs, seed=seed, episodes=episodes,
+                cache=_cache(cache_dir, no_cache), on_video=lambda _: progress.update(1))
+        finally:
+            progress.close()
+        if report["setup"]["untrained"]:
+            from .models.tiny import UNTRAINED_WARNING
+
+            _warn(UNTRAINED_WARNING)
+        for entry in report["result"]["data"]:
+            if entry["missing"]:
+                _warn(f"{entry['split']}: {entry['missing']} of {entry['listed']} videos missing under {root} "
+                      f"(e.g. {entry['missing_examples'][0]}); evaluated the {entry['evaluated']} found")
     if out_dir:
         from .eval.report import write_report
 
@@ -352,8 +385,12 @@ def eval_(protocol, list_protocols, method, runs, seed, out_dir, as_json, **capt
         click.echo(json.dumps(report, indent=2))
     else:
         result = report["result"]
-        click.echo(f"{report['protocol']['name']}: top-1 {result['top1_mean']:.1f} ± {result['top1_std']:.1f} "
-                   f"over {len(result['runs'])} run(s), {result['runs'][0]['num_videos']} videos in run 0")
+        if report["protocol"]["kind"] == "episodic":
+            click.echo(f"{report['protocol']['name']}: accuracy {result['top1_mean']:.2f} ± {result['ci95']:.2f} "
+                       f"(95% CI) over {result['runs'][0]['episodes']} episodes")
+        else:
+            click.echo(f"{report['protocol']['name']}: top-1 {result['top1_mean']:.1f} ± {result['top1_std']:.1f} "
+                       f"over {len(result['runs'])} run(s), {result['runs'][0]['num_videos']} videos in run 0")
 
 
 @main.command()

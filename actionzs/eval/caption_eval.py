@@ -11,7 +11,7 @@ from ..methods.caption_match import CaptionMatcher, MatchConfig
 from ..text.captions import ObserverCaptions
 from ..text.corpora import DescriptionConfig, class_sentences
 from ..text.labels import LabelSet
-from .datasets import hmdb51_class_of
+from .datasets import hmdb51_class_of  # noqa: F401  (naming scheme of caption ids)
 from .metrics import mean_std, summarize
 from .protocols import Protocol
 

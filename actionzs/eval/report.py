@@ -14,14 +14,26 @@ def markdown_summary(report: dict) -> str:
     lines = [f"# actionzs eval: {report['protocol']['name']}", ""]
     lines.append(report["protocol"].get("description", "").strip())
     lines += ["", "| metric | value |", "|---|---|"]
-    lines.append(f"| top-1 (mean ± std over {len(report['result']['runs'])} run(s)) | "
-                 f"{report['result']['top1_mean']:.1f} ± {report['result']['top1_std']:.1f} |")
     runs = report["result"]["runs"]
-    for key, name in (("top5", "top-5"), ("mean_class_accuracy", "mean class accuracy")):
-        values = [100 * r[key] for r in runs]
-        lines.append(f"| {name} (mean) | {np.mean(values):.1f} |")
+    if report["protocol"]["kind"] == "episodic":
+        lines.append(f"| accuracy over {runs[0]['episodes']} episodes (± 95% CI) | "
+                     f"{report['result']['top1_mean']:.2f} ± {report['result']['ci95']:.2f} |")
+    else:
+        lines.append(f"| top-1 (mean ± std over {len(runs)} run(s)) | "
+                     f"{report['result']['top1_mean']:.1f} ± {report['result']['top1_std']:.1f} |")
+        for key, name in (("top5", "top-5"), ("mean_class_accuracy", "mean class accuracy")):
+            values = [100 * r[key] for r in runs]
+            lines.append(f"| {name} (mean) | {np.mean(values):.1f} |")
+    if report.get("setup", {}).get("untrained"):
+        lines += ["", "**UNTRAINED TEST MODEL: these figures are not results.**"]
     lines += ["", "## Setup", "", "```json", json.dumps(report["setup"], indent=2), "```", ""]
-    if len(runs) > 1:
+    for entry in report["result"].get("data", []):
+        lines.append(f"- {entry['split']}: {entry['listed']} listed, {entry['found']} found, {entry['missing']} missing, "
+                     f"{entry['evaluated']} evaluated")
+    lines.append("")
+    if report["protocol"]["kind"] == "episodic":
+        pass
+    elif len(runs) > 1:
         lines += ["## Runs", "", "| run | top-1 | classes |", "|---|---|---|"]
         for i, r in enumerate(runs):
             lines.append(f"| {i} | {100 * r['top1']:.1f} | {', '.join(r['classes'])} |")
@@ -59,6 +71,9 @@ def write_report(out_dir: str | Path, report: dict) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "report.json", json.dumps(report, indent=2))
     atomic_write_text(out / "report.md", markdown_summary(report))
+    written = [out / "report.json", out / "report.md"]
     first = report["result"]["runs"][0]
-    confusion_png(out / "confusion.png", first["confusion"], first["classes"])
-    return [out / "report.json", out / "report.md", out / "confusion.png"]
+    if first.get("confusion"):
+        confusion_png(out / "confusion.png", first["confusion"], first["classes"])
+        written.append(out / "confusion.png")
+    return written
