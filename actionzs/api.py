@@ -85,12 +85,15 @@ def predict(
     device: str = "cpu",
     on_video: Callable[[str], None] | None = None,
     caption_options: dict | None = None,
+    adapter: str | Path | None = None,
 ) -> PredictReport:
     """Rank ``labels`` for each video. Bad videos are reported in ``errors`` and skipped, never fatal."""
     if not videos:
         raise InputError("no videos given")
     if top_k < 1:
         raise InputError(f"--top-k must be at least 1, got {top_k}")
+    if adapter is not None:
+        return _predict_with_adapter(videos, adapter, model, top_k, cache, device, on_video)
     classes = resolve_labels(labels)
     if method == "caption":
         return _predict_from_captions(videos, classes, top_k, on_video, **(caption_options or {}))
@@ -250,9 +253,10 @@ def caption_video(path: str | Path, captioner, window_s: float = 2.0, stride_s: 
     return entries
 
 
-def evaluate_protocol(protocol, root, splits=None, model: str = DEFAULT_MODEL, prompts: str | None = None,
+def evaluate_protocol(protocol, root, splits=None, model: str | None = None, prompts: str | None = None,
                       sampling: Sampling = Sampling(), runs=None, seed=None, episodes=None,
-                      cache: FeatureCache | None = None, device: str = "cpu", on_video=None) -> dict:
+                      cache: FeatureCache | None = None, device: str = "cpu", on_video=None,
+                      adapter: str | Path | None = None, adapt_method: str = "prototype") -> dict:
     """A video model under a protocol on a dataset root; features come from (and go to) the cache."""
     from .eval.video_eval import evaluate_videos
     from .models.clip import load_clip
@@ -262,16 +266,106 @@ def evaluate_protocol(protocol, root, splits=None, model: str = DEFAULT_MODEL, p
         raise InputError(f"protocol {protocol.name} evaluates videos: give the dataset folder with --root")
     labels = load_labels(protocol.dataset)
     prompt_name, templates = clip_templates(prompts)
-    encoder = load_clip(model, device=device)
+    fitted = adapter_classes = None
+    if adapter is not None:
+        meta, fitted, adapter_classes, encoder, sampling = _open_adapter(adapter, model, device)
+        model = meta["base_model"]
+    else:
+        model = model or DEFAULT_MODEL
+        encoder = load_clip(model, device=device)
     result = evaluate_videos(protocol, root, splits, encoder, labels, templates, sampling, cache, runs, seed,
-                             episodes, on_video)
+                             episodes, on_video, adapter=fitted, adapter_labels=adapter_classes,
+                             adapt_method=adapt_method)
     return {
         "protocol": {"name": protocol.name, "dataset": protocol.dataset, "kind": protocol.kind,
                      "description": protocol.description, "runs": runs or protocol.runs,
                      "seed": protocol.seed if seed is None else seed, **protocol.extra,
                      **({"episodes": episodes} if episodes else {})},
-        "setup": {"method": "clip", "model": model, "untrained": encoder.untrained, "prompts": prompt_name,
+        "setup": {"method": f"adapter:{adapter}" if adapter else ("clip+" + adapt_method if protocol.kind == "few-shot" else "clip"),
+                  "model": model, "untrained": encoder.untrained, "prompts": prompt_name,
                   "templates": templates, "views": sampling.as_dict(), "root": str(root),
                   "splits": str(splits) if splits else None, "actionzs": __version__},
         "result": result,
     }
+
+
+def _open_adapter(adapter, model: str | None, device: str):
+    """(metadata, adapter, label set, encoder, sampling), checking the adapter's base model."""
+    from .adapter import adapter_labels, load_adapter
+    from .models.clip import load_clip
+
+    meta, fitted = load_adapter(adapter)
+    if model is not None and model != meta["base_model"]:
+        raise InputError(f"adapter {adapter} was made on '{meta['base_model']}', not '{model}'")
+    encoder = load_clip(meta["base_model"], device=device)
+    if encoder.key != meta["base_model_key"]:
+        raise InputError(f"adapter {adapter}: the weights of '{meta['base_model']}' differ from those it was made on")
+    return meta, fitted, adapter_labels(meta), encoder, Sampling(**meta["sampling"])
+
+
+def _predict_with_adapter(videos, adapter, model, top_k, cache, device, on_video) -> PredictReport:
+    from .methods.clip_zeroshot import pool_video
+
+    meta, fitted, classes, encoder, sampling = _open_adapter(adapter, model, device)
+    report = PredictReport(
+        method=f"adapter:{meta['method']}", model=meta["base_model"], labels=classes.name, num_classes=len(classes),
+        sampling=sampling.as_dict(), prompts=meta.get("prompts"), untrained=encoder.untrained,
+    )
+    if encoder.untrained:
+        report.warnings.append(UNTRAINED_WARNING)
+    for path, features, error in iter_features(videos, encoder, sampling, cache):
+        if error:
+            report.errors.append({"video": path, "error": error})
+        else:
+            logits = fitted.scores(pool_video(features[None]).numpy())[0]
+            report.predictions.append(VideoPrediction(path, rank(logits, classes, top_k)))
+        if on_video:
+            on_video(path)
+    return report
+
+
+def adapt(support, out, *, method: str = "prototype", labels=None, model: str = DEFAULT_MODEL,
+          prompts: str | None = None, sampling: Sampling = Sampling(), shots: int | None = None, seed: int = 0,
+          cache: FeatureCache | None = None, device: str = "cpu", on_video=None) -> dict:
+    """Learn an adapter from labelled clips and write it to ``out``; returns its metadata and skipped clips."""
+    from .adapter import read_support, sample_shots, save_adapter
+    from .methods.clip_zeroshot import ClipZeroShot, pool_video
+    from .methods.fewshot import ADAPTERS
+    from .models.clip import load_clip
+    from .text.prompts import clip_templates
+
+    if method not in ADAPTERS:
+        raise InputError(f"unknown adapter method '{method}' (available: {', '.join(ADAPTERS)})")
+    support, classes = read_support(support, resolve_labels(labels) if labels else None)
+    if shots:
+        support = sample_shots(support, shots, seed)
+    prompt_name, templates = clip_templates(prompts)
+    encoder = load_clip(model, device=device)
+    kept, targets, skipped = [], [], []
+    label_of = dict(zip(support.paths, support.labels))
+    for path, features, error in iter_features(support.paths, encoder, sampling, cache):
+        if error:
+            skipped.append(error)
+        else:
+            kept.append(features)
+            targets.append(classes.ids.index(label_of[path]))
+        if on_video:
+            on_video(path)
+    empty = sorted(set(support.labels) - {classes.ids[t] for t in targets})
+    if empty:
+        raise InputError(f"class '{empty[0]}' has no readable support clip ({len(skipped)} clip(s) unreadable)")
+    embeddings = pool_video(np.stack(kept)).numpy()
+    text = ClipZeroShot(encoder, classes, templates).text_embeddings.numpy()
+    fitted = (ADAPTERS[method].fit(embeddings, np.array(targets), text, encoder.logit_scale, seed=seed)
+              if method == "linear" else ADAPTERS[method].fit(embeddings, np.array(targets), text, encoder.logit_scale))
+    train_acc = float((fitted.scores(embeddings).argmax(1) == np.array(targets)).mean())
+    meta = {
+        "method": method, "base_model": model, "base_model_key": encoder.key, "untrained_base": encoder.untrained,
+        "labels_name": classes.name, "classes": [{"id": i, "text": t} for i, t in zip(classes.ids, classes.texts)],
+        "sampling": sampling.as_dict(), "prompts": prompt_name,
+        "training": {"shots": shots, "seed": seed, "support_clips": len(kept), "skipped_clips": len(skipped),
+                     "support_accuracy": train_acc,
+                     **({"alpha": fitted.alpha, "beta": fitted.beta} if method == "prototype" else {})},
+    }
+    save_adapter(out, meta, fitted.state())
+    return {"adapter": str(out), "meta": meta, "skipped": skipped}

@@ -164,9 +164,11 @@ def main():
 @click.option("--cache-dir", default=None, help="Feature cache folder [default: $ACTIONZS_CACHE or ~/.cache/actionzs].")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write cached features.")
 @click.option("--device", default="cpu", show_default=True, help="torch device, e.g. cuda.")
+@click.option("--adapter", type=click.Path(file_okay=False), default=None,
+              help="Use an adapter made by `actionzs adapt` (its classes, base model and sampling).")
 @_caption_options
 def predict(videos, labels, model, method, prompts, frames, clips, crops, stride, top_k, as_json, as_csv, out,
-            cache_dir, no_cache, device, **caption_args):
+            cache_dir, no_cache, device, adapter, **caption_args):
     """Rank action labels for each VIDEO, zero-shot.
 
     \b
@@ -186,10 +188,12 @@ def predict(videos, labels, model, method, prompts, frames, clips, crops, stride
     progress = _progress(len(videos), "videos")
     try:
         report = api.predict(
-            list(videos), labels=labels, model=model or api.DEFAULT_MODEL, method=method, prompts=prompts,
+            list(videos), labels=labels, model=model if adapter else (model or api.DEFAULT_MODEL), method=method,
+            prompts=prompts,
             sampling=sampling, top_k=top_k, cache=_cache(cache_dir, no_cache), device=device,
             on_video=lambda _: progress.update(1),
             caption_options=_caption_config(**caption_args) if method == "caption" else None,
+            adapter=adapter,
         )
     finally:
         progress.close()
@@ -296,10 +300,56 @@ def _not_built(command: str, issue: str):
     raise NotBuiltError(f"`actionzs {command}` is not built yet in version {__version__} ({issue})")
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-def adapt():
-    """Learn from a few labelled clips (K-shot) and write an adapter for predict and eval. [not built yet]"""
-    _not_built("adapt", "few-shot adaptation is planned: prototype, linear and X-CLIP adapters")
+@main.command()
+@click.argument("support", type=click.Path(exists=False))
+@click.option("-o", "--out", required=True, help="Adapter directory to write (adapter.yaml + weights.safetensors).")
+@click.option("--method", type=click.Choice(["prototype", "linear", "xclip"]), default="prototype", show_default=True,
+              help="prototype: Tip-Adapter-style cache over support clips; linear: logistic regression on frozen "
+                   "features; xclip: X-CLIP fine-tuning [not built yet].")
+@click.option("-l", "--labels", default=None, help="Label set the support classes belong to [default: the folder names].")
+@click.option("-m", "--model", default=None, help="Base model [default: ViT-B-16:openai].")
+@click.option("--prompts", default=None, help="Prompt ensemble for the text initialisation.")
+@_sampling_options
+@click.option("--shots", type=int, default=None, help="Draw K clips per class from the support set (K-shot).")
+@click.option("--seed", default=0, show_default=True, help="Seed for --shots and cross-validation.")
+@click.option("--cache-dir", default=None, help="Feature cache folder.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write cached features.")
+@click.option("--json", "as_json", is_flag=True, help="Print the adapter's metadata as JSON.")
+def adapt(support, out, method, labels, model, prompts, frames, clips, crops, stride, shots, seed, cache_dir, no_cache,
+          as_json):
+    """Learn from a few labelled clips (SUPPORT) and write an adapter for predict and eval.
+
+    SUPPORT is a folder of class-named subfolders of clips, or a list file of 'path label' lines.
+
+    \b
+    Examples:
+      actionzs adapt support/ -o my_adapter
+      actionzs adapt ucf_train.txt --labels ucf101 --shots 4 --method linear -o ucf_4shot
+      actionzs predict clip.mp4 --adapter my_adapter
+    """
+    from . import api
+
+    if method == "xclip":
+        _not_built("adapt --method xclip", "X-CLIP fine-tuning is planned; prototype and linear work now")
+    progress = _progress(0, "videos")
+    try:
+        result = api.adapt(support, out, method=method, labels=labels, model=model or api.DEFAULT_MODEL,
+                           prompts=prompts, sampling=_make_sampling(frames, clips, crops, stride), shots=shots,
+                           seed=seed, cache=_cache(cache_dir, no_cache), on_video=lambda _: progress.update(1))
+    finally:
+        progress.close()
+    for error in result["skipped"]:
+        _warn(f"skipped {error}")
+    if result["meta"]["untrained_base"]:
+        from .models.tiny import UNTRAINED_WARNING
+
+        _warn(UNTRAINED_WARNING)
+    if as_json:
+        click.echo(json.dumps(result["meta"], indent=2))
+    else:
+        t = result["meta"]["training"]
+        click.echo(f"wrote {out}: {method} adapter over {len(result['meta']['classes'])} classes from "
+                   f"{t['support_clips']} clips (support accuracy {t['support_accuracy']:.1%})")
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
@@ -321,6 +371,9 @@ def anticipate():
 @click.option("--prompts", default=None, help="[clip] prompt ensemble name or YAML file.")
 @_sampling_options
 @click.option("--episodes", type=int, default=None, help="[episodic] number of episodes [default: the protocol's].")
+@click.option("--adapter", type=click.Path(file_okay=False), default=None, help="[clip] score with an adapter from `actionzs adapt`.")
+@click.option("--adapt-method", type=click.Choice(["prototype", "linear"]), default="prototype", show_default=True,
+              help="[few-shot protocols] adapter fitted on the K-shot support list.")
 @click.option("--cache-dir", default=None, help="Feature cache folder.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write cached features.")
 @_caption_options
@@ -329,7 +382,7 @@ def anticipate():
 @click.option("--out-dir", default=None, help="Write report.json, report.md and confusion.png here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full JSON report.")
 def eval_(protocol, list_protocols, method, root, splits, model, prompts, frames, clips, crops, stride, episodes,
-          cache_dir, no_cache, runs, seed, out_dir, as_json, **caption_args):
+          adapter, adapt_method, cache_dir, no_cache, runs, seed, out_dir, as_json, **caption_args):
     """Evaluate a method under a published protocol, with a report that says how to reproduce it.
 
     \b
@@ -337,6 +390,8 @@ def eval_(protocol, list_protocols, method, root, splits, model, prompts, frames
       actionzs eval --list
       actionzs eval -p ucf101-zs-split1 --root UCF-101/ --splits ucfTrainTestlist/ -m ViT-B-16:openai
       actionzs eval -p ucf101-5way-1shot --root UCF-101/ --splits arn_splits/ --episodes 1000
+      actionzs eval -p ucf101-kshot-4 --root UCF-101/ --splits vifi_splits/ --adapt-method linear
+      actionzs eval -p ucf101-zs-split1 --root UCF-101/ --splits ucfTrainTestlist/ --adapter my_adapter
       actionzs eval -p hmdb51-truze --captions obs1/hmdb51.json --captions obs2/hmdb51.json
       actionzs eval -p hmdb51-random50 --runs 10 --seed 0 --captions ... --out-dir reports/r50
     \b
@@ -363,9 +418,10 @@ def eval_(protocol, list_protocols, method, root, splits, model, prompts, frames
         progress = _progress(0, "videos")
         try:
             report = api.evaluate_protocol(
-                chosen, root, splits, model=model or api.DEFAULT_MODEL, prompts=prompts,
+                chosen, root, splits, model=model, prompts=prompts,
                 sampling=_make_sampling(frames, clips, crops, stride), runs=runs, seed=seed, episodes=episodes,
-                cache=_cache(cache_dir, no_cache), on_video=lambda _: progress.update(1))
+                cache=_cache(cache_dir, no_cache), on_video=lambda _: progress.update(1), adapter=adapter,
+                adapt_method=adapt_method)
         finally:
             progress.close()
         if report["setup"]["untrained"]:
@@ -373,7 +429,7 @@ def eval_(protocol, list_protocols, method, root, splits, model, prompts, frames
 
             _warn(UNTRAINED_WARNING)
         for entry in report["result"]["data"]:
-            if entry["missing"]:
+            if entry["missing"] and entry.get("role") == "test":
                 _warn(f"{entry['split']}: {entry['missing']} of {entry['listed']} videos missing under {root} "
                       f"(e.g. {entry['missing_examples'][0]}); evaluated the {entry['evaluated']} found")
     if out_dir:

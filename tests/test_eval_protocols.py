@@ -172,3 +172,33 @@ def test_metrics_on_a_hand_computed_case():
     assert m["per_class"] == [0.5, 0.5, pytest.approx(np.nan, nan_ok=True)]
     assert m["mean_class_accuracy"] == 0.5
     assert m["confusion"] == [[1, 0, 1], [1, 1, 0], [0, 0, 0]]
+
+
+def test_k_shot_protocol_adapts_on_the_support_list_then_tests(fake_ucf, data_dir, tmp_path):
+    root, splits = fake_ucf
+    clips = sorted(root.glob("*/*.avi"))
+    (splits / "train1_few_shot_2.txt").write_text("".join(f"{c.name} 0\n" for c in clips))
+    (splits / "val1.txt").write_text("".join(f"{c.name} 0\n" for c in clips))
+    result = CliRunner().invoke(main, ["eval", "-p", "ucf101-kshot-2", "--root", str(root), "--splits", str(splits),
+                                       "-m", "random:openclip-tiny", "--adapt-method", "linear", "--json"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    roles = {d["role"]: d for d in report["result"]["data"]}
+    assert roles["support"]["evaluated"] == 5 and roles["test"]["evaluated"] == 5
+    assert report["setup"]["method"] == "clip+linear"
+    # the test clips are the support clips here: a fitted linear adapter must get them all right
+    assert report["result"]["top1_mean"] == 100.0
+
+
+def test_eval_with_an_adapter_scores_its_classes(fake_ucf, tmp_path):
+    root, splits = fake_ucf
+    adapter = tmp_path / "adapter"
+    made = CliRunner().invoke(main, ["adapt", str(root), "-o", str(adapter), "--labels", "ucf101", "--method", "linear",
+                                     "-m", "random:openclip-tiny"], catch_exceptions=False)
+    assert made.exit_code == 0, made.output
+    result = CliRunner().invoke(main, ["eval", "-p", "ucf101-zs-split1", "--root", str(root), "--splits", str(splits),
+                                       "--adapter", str(adapter), "--json"], catch_exceptions=False)
+    report = json.loads(result.stdout)
+    assert report["setup"]["method"].startswith("adapter:") and report["setup"]["model"] == "random:openclip-tiny"
+    assert report["result"]["top1_mean"] == 100.0  # its own support clips

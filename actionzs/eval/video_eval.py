@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError, NotBuiltError
+from ..errors import InputError
 from ..features import Sampling, iter_features
 from ..methods.clip_zeroshot import ClipZeroShot, pool_video
 from ..text.labels import LabelSet
@@ -50,34 +50,62 @@ def _index_of(labels: LabelSet, name: str) -> int:
         raise InputError(f"class {name!r} is not in label set '{labels.name}'") from None
 
 
+def _embed(items, root, encoder, sampling, cache, on_video):
+    """(present items, unit embeddings [N, D], data summary) for the items found under root."""
+    check = validate(root, items)
+    feats, errors = {}, []
+    for path, value, error in iter_features([str(p) for _, p in check.present], encoder, sampling, cache):
+        if error:
+            errors.append(error)
+        else:
+            feats[path] = value
+        if on_video:
+            on_video(path)
+    present = [item for item, p in check.present if str(p) in feats]
+    summary = {"listed": len(items), "found": len(check.present), "missing": len(check.missing),
+               "missing_examples": [m.path for m in check.missing[:5]], "unreadable": errors[:20],
+               "evaluated": len(present)}
+    if not present:
+        raise InputError(f"{root}: none of the listed videos could be read")
+    paths = [str(p) for _, p in check.present if str(p) in feats]
+    return present, pool_video(np.stack([feats[p] for p in paths])).numpy(), summary
+
+
+def _few_shot_scorer(protocol, splits_dir, root, encoder, labels, templates, sampling, cache, on_video, method):
+    from ..methods.fewshot import ADAPTERS
+
+    if method not in ADAPTERS:
+        raise InputError(f"unknown adapter method '{method}' (available: {', '.join(ADAPTERS)})")
+    train = read_split(Path(splits_dir).expanduser() / protocol.extra["train_file"], labels, protocol.dataset)
+    present, embeddings, summary = _embed(train, root, encoder, sampling, cache, on_video)
+    text = ClipZeroShot(encoder, labels, templates).text_embeddings.numpy()
+    targets = np.array([labels.ids.index(i.label) for i in present])
+    fitted = ADAPTERS[method].fit(embeddings, targets, text, encoder.logit_scale)
+    return fitted, labels, {"split": protocol.extra["train_file"], "role": "support", **summary}
+
+
 def evaluate_videos(protocol: Protocol, root, splits_dir, encoder, labels: LabelSet, templates: list[str],
-                    sampling: Sampling, cache=None, runs=None, seed=None, episodes=None, on_video=None) -> dict:
+                    sampling: Sampling, cache=None, runs=None, seed=None, episodes=None, on_video=None,
+                    adapter=None, adapter_labels: LabelSet | None = None, adapt_method: str = "prototype") -> dict:
+    """Evaluate under a protocol. ``adapter`` (with ``adapter_labels``) replaces the zero-shot text classifier;
+    few-shot protocols fit one on their support file first."""
+    data = []
     if protocol.kind == "few-shot":
-        raise NotBuiltError(f"protocol {protocol.name} adapts on K-shot support sets: `actionzs adapt` is not built yet")
+        if splits_dir is None:
+            raise InputError(f"protocol {protocol.name} reads its support and test lists from --splits")
+        adapter, adapter_labels, support_summary = _few_shot_scorer(
+            protocol, splits_dir, root, encoder, labels, templates, sampling, cache, on_video, adapt_method)
+        data.append(support_summary)
     groups = split_groups(protocol, splits_dir, labels)
     if not groups:
         from .datasets import scan_layout
 
         groups = [("folder layout", scan_layout(root, labels), labels)]
-    results, data = [], []
+    results = []
     for name, items, split_labels in groups:
-        check = validate(root, items)
-        feats, errors = {}, []
-        for path, value, error in iter_features([str(p) for _, p in check.present], encoder, sampling, cache):
-            if error:
-                errors.append(error)
-            else:
-                feats[path] = value
-            if on_video:
-                on_video(path)
-        present = [(item, str(p)) for item, p in check.present if str(p) in feats]
-        data.append({"split": name, "listed": len(items), "found": len(check.present), "missing": len(check.missing),
-                     "missing_examples": [m.path for m in check.missing[:5]], "unreadable": errors[:20],
-                     "evaluated": len(present)})
-        if not present:
-            raise InputError(f"{root}: no readable video of split {name}")
-        embeddings = pool_video(np.stack([feats[p] for _, p in present])).numpy()
-        targets = [item.label for item, _ in present]
+        present, embeddings, summary = _embed(items, root, encoder, sampling, cache, on_video)
+        data.append({"split": name, "role": "test", **summary})
+        targets = [item.label for item in present]
         if protocol.kind == "episodic":
             results.append(_episodic(protocol, embeddings, targets, episodes, seed))
             continue
@@ -85,8 +113,15 @@ def evaluate_videos(protocol: Protocol, root, splits_dir, encoder, labels: Label
             protocol.test_classes is not None or protocol.test_classes_per_run) else [list(split_labels.ids)]
         for test_classes in class_runs:
             keep = [i for i, t in enumerate(targets) if t in set(test_classes)]
-            scorer = ClipZeroShot(encoder, split_labels.subset(test_classes), templates)
-            scores = (encoder.logit_scale * embeddings[keep] @ scorer.text_embeddings.numpy().T)
+            if adapter is not None:
+                missing = [c for c in test_classes if c not in adapter_labels.ids]
+                if missing:
+                    raise InputError(f"the adapter has no class '{missing[0]}' that protocol {protocol.name} tests")
+                columns = [adapter_labels.ids.index(c) for c in test_classes]
+                scores = adapter.scores(embeddings[keep])[:, columns]
+            else:
+                scorer = ClipZeroShot(encoder, split_labels.subset(test_classes), templates)
+                scores = encoder.logit_scale * embeddings[keep] @ scorer.text_embeddings.numpy().T
             index = {c: i for i, c in enumerate(test_classes)}
             metrics = summarize(scores, np.array([index[targets[i]] for i in keep]))
             metrics["classes"] = list(test_classes)
