@@ -90,7 +90,7 @@ def sample_shots(support: SupportSet, shots: int, seed: int = 0) -> SupportSet:
     return SupportSet(paths, labels)
 
 
-def save_adapter(directory: str | Path, meta: dict, state: dict[str, np.ndarray]) -> Path:
+def save_adapter(directory: str | Path, meta: dict, state: dict[str, np.ndarray], write_extra=None) -> Path:
     from safetensors.numpy import save_file
 
     target = Path(directory).expanduser()
@@ -98,6 +98,8 @@ def save_adapter(directory: str | Path, meta: dict, state: dict[str, np.ndarray]
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         save_file({k: np.ascontiguousarray(v) for k, v in state.items()}, str(tmp / "weights.safetensors"))
+        if write_extra is not None:
+            write_extra(tmp)
         (tmp / "adapter.yaml").write_text(yaml.safe_dump({"format": FORMAT, "actionzs": __version__, **meta},
                                                          sort_keys=False), encoding="utf-8")
         if target.exists():
@@ -112,10 +114,12 @@ def save_adapter(directory: str | Path, meta: dict, state: dict[str, np.ndarray]
 
 
 def load_adapter(directory: str | Path):
-    """(metadata, adapter object) from an adapter directory."""
+    """(metadata, adapter object) from an adapter directory; for X-CLIP the object is the tuned encoder."""
     from safetensors.numpy import load_file
 
     from .methods.fewshot import ADAPTERS
+
+    ADAPTERS = {**ADAPTERS, "xclip": None}
 
     directory = Path(directory).expanduser()
     meta_path = directory / "adapter.yaml"
@@ -130,7 +134,23 @@ def load_adapter(directory: str | Path):
     if meta.get("method") not in ADAPTERS:
         raise InputError(f"{meta_path}: unknown adapter method {meta.get('method')!r}")
     state = load_file(str(directory / "weights.safetensors"))
+    if meta["method"] == "xclip":
+        return meta, _load_xclip_adapter(directory, meta, state)
     return meta, ADAPTERS[meta["method"]].from_state(state)
+
+
+def _load_xclip_adapter(directory: Path, meta: dict, state: dict):
+    import torch
+    from transformers import CLIPTokenizer, XCLIPConfig, XCLIPModel
+
+    from .models.xclip import wrap
+    from .video.transforms import PixelSpec
+
+    model = XCLIPModel(XCLIPConfig.from_json_file(str(directory / "xclip_config.json")))
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+    tokenizer = CLIPTokenizer.from_pretrained(str(directory / "tokenizer"))
+    pixel = PixelSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in meta["pixel"].items()})
+    return wrap(f"adapter:{directory}", model.eval(), tokenizer, bool(meta.get("untrained_base")), pixel)
 
 
 def adapter_labels(meta: dict) -> LabelSet:

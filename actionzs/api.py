@@ -17,6 +17,7 @@ from . import __version__
 from .cache import FeatureCache
 from .errors import InputError
 from .features import Sampling, iter_features
+from .models.clip import load_clip
 from .models.tiny import UNTRAINED_WARNING
 from .text.labels import LabelSet, load_labels
 
@@ -97,8 +98,10 @@ def predict(
     classes = resolve_labels(labels)
     if method == "caption":
         return _predict_from_captions(videos, classes, top_k, on_video, **(caption_options or {}))
+    if method == "xclip":
+        return _predict_xclip(videos, classes, model, prompts, sampling, top_k, cache, device, on_video)
     if method != "clip":
-        raise InputError(f"unknown method '{method}' (available: clip, caption)")
+        raise InputError(f"unknown method '{method}' (available: clip, xclip, caption)")
 
     from .methods.clip_zeroshot import ClipZeroShot
     from .models.clip import load_clip
@@ -266,16 +269,20 @@ def evaluate_protocol(protocol, root, splits=None, model: str | None = None, pro
         raise InputError(f"protocol {protocol.name} evaluates videos: give the dataset folder with --root")
     labels = load_labels(protocol.dataset)
     prompt_name, templates = clip_templates(prompts)
-    fitted = adapter_classes = None
+    score = adapter_classes = None
+    encode, pool = None, None
     if adapter is not None:
         meta, fitted, adapter_classes, encoder, sampling = _open_adapter(adapter, model, device)
         model = meta["base_model"]
+        score, encode = adapter_scorer(meta, fitted, adapter_classes)
+        if meta["method"] == "xclip":
+            pool = _pool_xclip
     else:
         model = model or DEFAULT_MODEL
         encoder = load_clip(model, device=device)
     result = evaluate_videos(protocol, root, splits, encoder, labels, templates, sampling, cache, runs, seed,
-                             episodes, on_video, adapter=fitted, adapter_labels=adapter_classes,
-                             adapt_method=adapt_method)
+                             episodes, on_video, adapter=score, adapter_labels=adapter_classes,
+                             adapt_method=adapt_method, **({"encode": encode} if encode else {}), pool=pool)
     return {
         "protocol": {"name": protocol.name, "dataset": protocol.dataset, "kind": protocol.kind,
                      "description": protocol.description, "runs": runs or protocol.runs,
@@ -289,6 +296,37 @@ def evaluate_protocol(protocol, root, splits=None, model: str | None = None, pro
     }
 
 
+DEFAULT_XCLIP = "microsoft/xclip-base-patch32"
+
+
+def _score_videos(videos, encoder, scorer, classes, sampling, top_k, cache, on_video, report, encode):
+    if encoder.untrained:
+        report.warnings.append(UNTRAINED_WARNING)
+    for path, features, error in iter_features(videos, encoder, sampling, cache, encode=encode):
+        if error:
+            report.errors.append({"video": path, "error": error})
+        else:
+            report.predictions.append(VideoPrediction(path, rank(scorer(features[None])[0], classes, top_k)))
+        if on_video:
+            on_video(path)
+    return report
+
+
+def _predict_xclip(videos, classes, model, prompts, sampling, top_k, cache, device, on_video) -> PredictReport:
+    from .methods.xclip import XClipZeroShot, encode_xclip_video
+    from .models.xclip import load_xclip
+    from .text.prompts import clip_templates
+
+    model = DEFAULT_XCLIP if model in (None, DEFAULT_MODEL) else model
+    prompt_name, templates = clip_templates(prompts or "classname")
+    encoder = load_xclip(model, device=device)
+    report = PredictReport(method="xclip", model=model, labels=classes.name, num_classes=len(classes),
+                           sampling=sampling.as_dict(), prompts=prompt_name, untrained=encoder.untrained)
+    scorer = XClipZeroShot(encoder, classes, templates)
+    return _score_videos(videos, encoder, scorer.scores, classes, sampling, top_k, cache, on_video, report,
+                         encode_xclip_video)
+
+
 def _open_adapter(adapter, model: str | None, device: str):
     """(metadata, adapter, label set, encoder, sampling), checking the adapter's base model."""
     from .adapter import adapter_labels, load_adapter
@@ -297,49 +335,63 @@ def _open_adapter(adapter, model: str | None, device: str):
     meta, fitted = load_adapter(adapter)
     if model is not None and model != meta["base_model"]:
         raise InputError(f"adapter {adapter} was made on '{meta['base_model']}', not '{model}'")
+    if meta["method"] == "xclip":  # the tuned model is the adapter itself
+        return meta, fitted, adapter_labels(meta), fitted, Sampling(**meta["sampling"])
     encoder = load_clip(meta["base_model"], device=device)
     if encoder.key != meta["base_model_key"]:
         raise InputError(f"adapter {adapter}: the weights of '{meta['base_model']}' differ from those it was made on")
     return meta, fitted, adapter_labels(meta), encoder, Sampling(**meta["sampling"])
 
 
-def _predict_with_adapter(videos, adapter, model, top_k, cache, device, on_video) -> PredictReport:
+def _pool_xclip(features: np.ndarray) -> np.ndarray:
+    """[N, V, 1 + P, D] X-CLIP features -> [N, D] unit video embeddings (row 0, averaged over views)."""
+    video = features[:, :, 0].mean(axis=1)
+    return video / np.linalg.norm(video, axis=1, keepdims=True)
+
+
+def adapter_scorer(meta, fitted, classes):
+    """(score function over a batch of cached features, encode function) for any adapter."""
+    from .features import encode_video
     from .methods.clip_zeroshot import pool_video
 
+    if meta["method"] == "xclip":
+        from .methods.xclip import XClipZeroShot, encode_xclip_video
+        from .text.prompts import clip_templates
+
+        return XClipZeroShot(fitted, classes, clip_templates(meta.get("prompts"))[1]).scores, encode_xclip_video
+    return (lambda features: fitted.scores(pool_video(features).numpy())), encode_video
+
+
+def _predict_with_adapter(videos, adapter, model, top_k, cache, device, on_video) -> PredictReport:
     meta, fitted, classes, encoder, sampling = _open_adapter(adapter, model, device)
     report = PredictReport(
         method=f"adapter:{meta['method']}", model=meta["base_model"], labels=classes.name, num_classes=len(classes),
         sampling=sampling.as_dict(), prompts=meta.get("prompts"), untrained=encoder.untrained,
     )
-    if encoder.untrained:
-        report.warnings.append(UNTRAINED_WARNING)
-    for path, features, error in iter_features(videos, encoder, sampling, cache):
-        if error:
-            report.errors.append({"video": path, "error": error})
-        else:
-            logits = fitted.scores(pool_video(features[None]).numpy())[0]
-            report.predictions.append(VideoPrediction(path, rank(logits, classes, top_k)))
-        if on_video:
-            on_video(path)
-    return report
+    score, encode = adapter_scorer(meta, fitted, classes)
+    return _score_videos(videos, encoder, score, classes, sampling, top_k, cache, on_video, report, encode)
 
 
-def adapt(support, out, *, method: str = "prototype", labels=None, model: str = DEFAULT_MODEL,
+def adapt(support, out, *, method: str = "prototype", labels=None, model: str | None = None,
           prompts: str | None = None, sampling: Sampling = Sampling(), shots: int | None = None, seed: int = 0,
-          cache: FeatureCache | None = None, device: str = "cpu", on_video=None) -> dict:
+          cache: FeatureCache | None = None, device: str = "cpu", on_video=None, train: dict | None = None,
+          checkpoint: str | Path | None = None) -> dict:
     """Learn an adapter from labelled clips and write it to ``out``; returns its metadata and skipped clips."""
     from .adapter import read_support, sample_shots, save_adapter
     from .methods.clip_zeroshot import ClipZeroShot, pool_video
     from .methods.fewshot import ADAPTERS
-    from .models.clip import load_clip
     from .text.prompts import clip_templates
 
-    if method not in ADAPTERS:
-        raise InputError(f"unknown adapter method '{method}' (available: {', '.join(ADAPTERS)})")
+    if method not in (*ADAPTERS, "xclip"):
+        raise InputError(f"unknown adapter method '{method}' (available: {', '.join(ADAPTERS)}, xclip)")
     support, classes = read_support(support, resolve_labels(labels) if labels else None)
     if shots:
         support = sample_shots(support, shots, seed)
+    if method == "xclip":
+        return _adapt_xclip(support, classes, out, model, prompts, sampling, seed, device, on_video, train or {},
+                            checkpoint)
     prompt_name, templates = clip_templates(prompts)
+    model = model or DEFAULT_MODEL
     encoder = load_clip(model, device=device)
     kept, targets, skipped = [], [], []
     label_of = dict(zip(support.paths, support.labels))
@@ -368,4 +420,59 @@ def adapt(support, out, *, method: str = "prototype", labels=None, model: str = 
                      **({"alpha": fitted.alpha, "beta": fitted.beta} if method == "prototype" else {})},
     }
     save_adapter(out, meta, fitted.state())
+    return {"adapter": str(out), "meta": meta, "skipped": skipped}
+
+
+def _adapt_xclip(support, classes, out, model, prompts, sampling, seed, device, on_step, train, checkpoint) -> dict:
+    """Fine-tune X-CLIP on the support clips. The base is a published X-CLIP checkpoint, or a Hugging Face
+    CLIP (by name, folder, or random:hf-clip-tiny) turned into X-CLIP with CLIP's weights."""
+    from .adapter import save_adapter
+    from .errors import VideoError
+    from .methods.xclip import TrainConfig, train_xclip
+    from .models import xclip as xc
+    from .text.prompts import clip_templates
+    from .video import open_video
+
+    prompt_name, templates = clip_templates(prompts or "classname")
+    base = DEFAULT_XCLIP if model in (None, DEFAULT_MODEL) else model
+    if base.startswith("random:xclip") or "xclip" in base.lower():
+        encoder = xc.load_xclip(base, device=device)
+        copied = None
+    else:
+        clip = load_clip(base)
+        if clip.backend != "hf":
+            raise InputError(f"X-CLIP starts from a Hugging Face CLIP or X-CLIP model, not the open_clip '{base}'")
+        xmodel, copied = xc.xclip_from_clip(clip.model, num_frames=sampling.frames, seed=seed)
+        encoder = xc.wrap(base, xmodel, clip.tokenizer, clip.untrained, clip.pixel, device=device)
+    if sampling.frames != encoder.num_frames:
+        raise InputError(f"{base} integrates {encoder.num_frames} frames: use --frames {encoder.num_frames}")
+    paths, targets, skipped = [], [], []
+    for path, label in zip(support.paths, support.labels):
+        try:
+            open_video(path).close()
+            paths.append(path)
+            targets.append(classes.ids.index(label))
+        except VideoError as exc:
+            skipped.append(str(exc))
+    empty = sorted(set(support.labels) - {classes.ids[t] for t in targets})
+    if empty:
+        raise InputError(f"class '{empty[0]}' has no readable support clip ({len(skipped)} clip(s) unreadable)")
+    config = TrainConfig(seed=seed, **train)
+    history = train_xclip(encoder, paths, targets, classes, templates, sampling, config, checkpoint,
+                          on_step=(lambda epoch, loss: on_step(epoch, loss)) if on_step else None)
+    state = {k: v.detach().cpu().float().numpy() for k, v in encoder.model.state_dict().items()}
+
+    def extra(folder):
+        (folder / "xclip_config.json").write_text(encoder.model.config.to_json_string())
+        encoder.tokenizer.save_pretrained(str(folder / "tokenizer"))
+
+    meta = {
+        "method": "xclip", "base_model": base, "base_model_key": encoder.key, "untrained_base": encoder.untrained,
+        "labels_name": classes.name, "classes": [{"id": i, "text": t} for i, t in zip(classes.ids, classes.texts)],
+        "sampling": sampling.as_dict(), "prompts": prompt_name,
+        "pixel": {"size": encoder.pixel.size, "mean": list(encoder.pixel.mean), "std": list(encoder.pixel.std)},
+        "training": {**config.as_dict(), "support_clips": len(paths), "skipped_clips": len(skipped),
+                     "loss_per_epoch": history, "initialised_from_clip_tensors": len(copied) if copied else None},
+    }
+    save_adapter(out, meta, state, write_extra=extra)
     return {"adapter": str(out), "meta": meta, "skipped": skipped}

@@ -152,8 +152,10 @@ def main():
 @click.option("-l", "--labels", default="ucf101", show_default=True,
               help="Built-in set (ucf101, hmdb51, kinetics400, kinetics600), a file with one label per line, or 'a,b,c'.")
 @click.option("-m", "--model", default=None, help="Model name or local path [default: ViT-B-16:openai].")
-@click.option("--method", type=click.Choice(["clip", "caption"]), default="clip", show_default=True,
+@click.option("--method", type=click.Choice(["clip", "xclip", "caption"]), default="clip", show_default=True,
               help="clip: frame embeddings averaged over time, matched to prompt-ensembled label texts. "
+                   "xclip: X-CLIP (cross-frame attention, multi-frame integration, video-specific prompts; "
+                   "default model microsoft/xclip-base-patch32). "
                    "caption: match observers' captions (--captions) to class descriptions.")
 @click.option("--prompts", default=None, help="Prompt ensemble from prompts/clip.yaml (classname, single, video, ...) or a YAML file.")
 @_sampling_options
@@ -305,18 +307,25 @@ def _not_built(command: str, issue: str):
 @click.option("-o", "--out", required=True, help="Adapter directory to write (adapter.yaml + weights.safetensors).")
 @click.option("--method", type=click.Choice(["prototype", "linear", "xclip"]), default="prototype", show_default=True,
               help="prototype: Tip-Adapter-style cache over support clips; linear: logistic regression on frozen "
-                   "features; xclip: X-CLIP fine-tuning [not built yet].")
+                   "features; xclip: fine-tune X-CLIP (from microsoft/xclip-base-patch32, or from a Hugging Face "
+                   "CLIP given with -m).")
 @click.option("-l", "--labels", default=None, help="Label set the support classes belong to [default: the folder names].")
 @click.option("-m", "--model", default=None, help="Base model [default: ViT-B-16:openai].")
 @click.option("--prompts", default=None, help="Prompt ensemble for the text initialisation.")
 @_sampling_options
 @click.option("--shots", type=int, default=None, help="Draw K clips per class from the support set (K-shot).")
-@click.option("--seed", default=0, show_default=True, help="Seed for --shots and cross-validation.")
+@click.option("--seed", default=0, show_default=True, help="Seed for --shots, cross-validation and training.")
+@click.option("--epochs", default=10, show_default=True, help="[xclip] training epochs.")
+@click.option("--batch-size", default=4, show_default=True, help="[xclip] clips per step.")
+@click.option("--accumulate", default=1, show_default=True, help="[xclip] steps of gradient accumulation.")
+@click.option("--lr", default=2e-6, show_default=True, help="[xclip] AdamW learning rate (cosine decay after warm-up).")
+@click.option("--checkpoint", default=None, help="[xclip] save training state here after each epoch; resume from it.")
+@click.option("--device", default="cpu", show_default=True, help="torch device; bfloat16 autocast on CUDA.")
 @click.option("--cache-dir", default=None, help="Feature cache folder.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write cached features.")
 @click.option("--json", "as_json", is_flag=True, help="Print the adapter's metadata as JSON.")
-def adapt(support, out, method, labels, model, prompts, frames, clips, crops, stride, shots, seed, cache_dir, no_cache,
-          as_json):
+def adapt(support, out, method, labels, model, prompts, frames, clips, crops, stride, shots, seed, epochs, batch_size,
+          accumulate, lr, checkpoint, device, cache_dir, no_cache, as_json):
     """Learn from a few labelled clips (SUPPORT) and write an adapter for predict and eval.
 
     SUPPORT is a folder of class-named subfolders of clips, or a list file of 'path label' lines.
@@ -330,12 +339,22 @@ def adapt(support, out, method, labels, model, prompts, frames, clips, crops, st
     from . import api
 
     if method == "xclip":
-        _not_built("adapt --method xclip", "X-CLIP fine-tuning is planned; prototype and linear work now")
-    progress = _progress(0, "videos")
+        progress = _progress(0, "steps")
+
+        def on_step(epoch, loss):
+            progress.update(1)
+            progress.set_postfix(epoch=epoch, loss=f"{loss:.3f}")
+    else:
+        progress = _progress(0, "videos")
+
+        def on_step(*_):
+            progress.update(1)
     try:
-        result = api.adapt(support, out, method=method, labels=labels, model=model or api.DEFAULT_MODEL,
-                           prompts=prompts, sampling=_make_sampling(frames, clips, crops, stride), shots=shots,
-                           seed=seed, cache=_cache(cache_dir, no_cache), on_video=lambda _: progress.update(1))
+        result = api.adapt(support, out, method=method, labels=labels, model=model, prompts=prompts,
+                           sampling=_make_sampling(frames, clips, crops, stride), shots=shots, seed=seed,
+                           cache=_cache(cache_dir, no_cache), device=device, on_video=on_step,
+                           train={"epochs": epochs, "batch_size": batch_size, "accumulate": accumulate, "lr": lr},
+                           checkpoint=checkpoint)
     finally:
         progress.close()
     for error in result["skipped"]:
@@ -348,8 +367,10 @@ def adapt(support, out, method, labels, model, prompts, frames, clips, crops, st
         click.echo(json.dumps(result["meta"], indent=2))
     else:
         t = result["meta"]["training"]
+        detail = (f"support accuracy {t['support_accuracy']:.1%}" if "support_accuracy" in t
+                  else f"final loss {t['loss_per_epoch'][-1]:.3f}")
         click.echo(f"wrote {out}: {method} adapter over {len(result['meta']['classes'])} classes from "
-                   f"{t['support_clips']} clips (support accuracy {t['support_accuracy']:.1%})")
+                   f"{t['support_clips']} clips ({detail})")
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})

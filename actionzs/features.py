@@ -46,16 +46,25 @@ class Sampling:
         return asdict(self)
 
 
+def video_pixels(path: str | Path, pixel, sampling: Sampling, rng: np.random.Generator | None = None) -> torch.Tensor:
+    """Decode and prepare the sampled views of one video: ``float32 [clips*crops, frames, 3, S, S]``.
+
+    With ``rng`` (training) one clip is drawn with random TSN offsets instead of the test-time views."""
+    from .video import segment_indices
+
+    with open_video(path) as video:
+        if rng is not None:
+            indices = segment_indices(len(video), sampling.frames, train=True, rng=rng)[None]
+        else:
+            indices = multiview_indices(len(video), sampling.frames, sampling.clips, stride=sampling.stride)
+        frames = video.frames(indices.reshape(-1))
+    clips = frames.reshape(len(indices), sampling.frames, *frames.shape[1:])
+    return torch.cat([prepare(clip, pixel, num_crops=sampling.crops) for clip in clips])
+
+
 def encode_video(path: str | Path, encoder, sampling: Sampling) -> np.ndarray:
     """Decode the sampled frames of one video and embed them: ``float32 [clips*crops, frames, D]``."""
-    with open_video(path) as video:
-        indices = multiview_indices(len(video), sampling.frames, sampling.clips, stride=sampling.stride)
-        frames = video.frames(indices.reshape(-1))
-    views = []
-    for clip in frames.reshape(sampling.clips, sampling.frames, *frames.shape[1:]):
-        pixels = prepare(clip, encoder.pixel, num_crops=sampling.crops)  # [crops, T, 3, S, S]
-        views.append(pixels)
-    pixels = torch.cat(views)  # [V, T, 3, S, S]
+    pixels = video_pixels(path, encoder.pixel, sampling)  # [V, T, 3, S, S]
     v, t = pixels.shape[:2]
     embeddings = encoder.encode_images(pixels.flatten(0, 1))
     return embeddings.reshape(v, t, -1).numpy().astype(np.float32)
@@ -66,8 +75,11 @@ def iter_features(
     encoder,
     sampling: Sampling,
     cache: FeatureCache | None = None,
+    encode=encode_video,
 ) -> Iterator[tuple[str, np.ndarray | None, str | None]]:
-    """Yield ``(path, features, None)`` or ``(path, None, error line)``; bad videos never stop the batch."""
+    """Yield ``(path, features, None)`` or ``(path, None, error line)``; bad videos never stop the batch.
+
+    ``encode(path, encoder, sampling)`` computes a video's features on a cache miss."""
     cache = cache or FeatureCache(enabled=False)
     for path in paths:
         path = str(path)
@@ -78,7 +90,7 @@ def iter_features(
             digest = file_digest(p)
             features = cache.get(digest, encoder.key, sampling.key)
             if features is None:
-                features = encode_video(p, encoder, sampling)
+                features = encode(p, encoder, sampling)
                 cache.put(digest, encoder.key, sampling.key, features)
             yield path, features, None
         except VideoError as exc:

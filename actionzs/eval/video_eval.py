@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..features import Sampling, iter_features
+from ..features import Sampling, encode_video, iter_features
 from ..methods.clip_zeroshot import ClipZeroShot, pool_video
 from ..text.labels import LabelSet
 from .datasets import VideoItem, read_label_csv, read_split, validate
@@ -50,11 +50,11 @@ def _index_of(labels: LabelSet, name: str) -> int:
         raise InputError(f"class {name!r} is not in label set '{labels.name}'") from None
 
 
-def _embed(items, root, encoder, sampling, cache, on_video):
-    """(present items, unit embeddings [N, D], data summary) for the items found under root."""
+def _embed(items, root, encoder, sampling, cache, on_video, encode=encode_video):
+    """(present items, cached features [N, ...], data summary) for the items found under root."""
     check = validate(root, items)
     feats, errors = {}, []
-    for path, value, error in iter_features([str(p) for _, p in check.present], encoder, sampling, cache):
+    for path, value, error in iter_features([str(p) for _, p in check.present], encoder, sampling, cache, encode):
         if error:
             errors.append(error)
         else:
@@ -68,7 +68,7 @@ def _embed(items, root, encoder, sampling, cache, on_video):
     if not present:
         raise InputError(f"{root}: none of the listed videos could be read")
     paths = [str(p) for _, p in check.present if str(p) in feats]
-    return present, pool_video(np.stack([feats[p] for p in paths])).numpy(), summary
+    return present, np.stack([feats[p] for p in paths]), summary
 
 
 def _few_shot_scorer(protocol, splits_dir, root, encoder, labels, templates, sampling, cache, on_video, method):
@@ -77,18 +77,23 @@ def _few_shot_scorer(protocol, splits_dir, root, encoder, labels, templates, sam
     if method not in ADAPTERS:
         raise InputError(f"unknown adapter method '{method}' (available: {', '.join(ADAPTERS)})")
     train = read_split(Path(splits_dir).expanduser() / protocol.extra["train_file"], labels, protocol.dataset)
-    present, embeddings, summary = _embed(train, root, encoder, sampling, cache, on_video)
+    present, features, summary = _embed(train, root, encoder, sampling, cache, on_video)
+    embeddings = pool_video(features).numpy()
     text = ClipZeroShot(encoder, labels, templates).text_embeddings.numpy()
     targets = np.array([labels.ids.index(i.label) for i in present])
     fitted = ADAPTERS[method].fit(embeddings, targets, text, encoder.logit_scale)
-    return fitted, labels, {"split": protocol.extra["train_file"], "role": "support", **summary}
+    score = lambda feats: fitted.scores(pool_video(feats).numpy())  # noqa: E731
+    return score, labels, {"split": protocol.extra["train_file"], "role": "support", **summary}
 
 
 def evaluate_videos(protocol: Protocol, root, splits_dir, encoder, labels: LabelSet, templates: list[str],
                     sampling: Sampling, cache=None, runs=None, seed=None, episodes=None, on_video=None,
-                    adapter=None, adapter_labels: LabelSet | None = None, adapt_method: str = "prototype") -> dict:
-    """Evaluate under a protocol. ``adapter`` (with ``adapter_labels``) replaces the zero-shot text classifier;
-    few-shot protocols fit one on their support file first."""
+                    adapter=None, adapter_labels: LabelSet | None = None, adapt_method: str = "prototype",
+                    encode=encode_video, pool=None) -> dict:
+    """Evaluate under a protocol. ``adapter`` (scores from cached features over ``adapter_labels``) replaces the
+    zero-shot text classifier; few-shot protocols fit one on their support file first. ``encode`` and ``pool``
+    (features -> unit embeddings, for episodes) follow the model family."""
+    pool = pool or (lambda feats: pool_video(feats).numpy())
     data = []
     if protocol.kind == "few-shot":
         if splits_dir is None:
@@ -103,11 +108,11 @@ def evaluate_videos(protocol: Protocol, root, splits_dir, encoder, labels: Label
         groups = [("folder layout", scan_layout(root, labels), labels)]
     results = []
     for name, items, split_labels in groups:
-        present, embeddings, summary = _embed(items, root, encoder, sampling, cache, on_video)
+        present, features, summary = _embed(items, root, encoder, sampling, cache, on_video, encode)
         data.append({"split": name, "role": "test", **summary})
         targets = [item.label for item in present]
         if protocol.kind == "episodic":
-            results.append(_episodic(protocol, embeddings, targets, episodes, seed))
+            results.append(_episodic(protocol, pool(features), targets, episodes, seed))
             continue
         class_runs = protocol.splits(split_labels, runs=runs, seed=seed) if (
             protocol.test_classes is not None or protocol.test_classes_per_run) else [list(split_labels.ids)]
@@ -118,10 +123,10 @@ def evaluate_videos(protocol: Protocol, root, splits_dir, encoder, labels: Label
                 if missing:
                     raise InputError(f"the adapter has no class '{missing[0]}' that protocol {protocol.name} tests")
                 columns = [adapter_labels.ids.index(c) for c in test_classes]
-                scores = adapter.scores(embeddings[keep])[:, columns]
+                scores = adapter(features[keep])[:, columns]
             else:
                 scorer = ClipZeroShot(encoder, split_labels.subset(test_classes), templates)
-                scores = encoder.logit_scale * embeddings[keep] @ scorer.text_embeddings.numpy().T
+                scores = scorer.scores(features[keep])
             index = {c: i for i, c in enumerate(test_classes)}
             metrics = summarize(scores, np.array([index[targets[i]] for i in keep]))
             metrics["classes"] = list(test_classes)

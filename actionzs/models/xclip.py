@@ -1,0 +1,163 @@
+"""X-CLIP (Ni et al., ECCV 2022) through transformers' XCLIPModel: cross-frame communication (message
+tokens), a multi-frame integration transformer and video-specific prompts.
+
+A video's cached features are ``[1 + P, D]``: row 0 the integrated video embedding, rows 1..P the projected
+patch features averaged over frames that the prompt generator attends to. Scoring from them reproduces
+XCLIPModel's forward pass exactly (see ``logits``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..errors import InputError, ModelUnavailableError
+from ..video.transforms import PixelSpec
+from . import registry
+
+TINY_XCLIP = {  # UNTRAINED, random weights: for tests only
+    "projection_dim": 32,
+    "prompt_layers": 1, "prompt_num_attention_heads": 2, "prompt_alpha": 0.1,
+    "text_config": {"vocab_size": 49408, "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+                    "num_attention_heads": 2, "max_position_embeddings": 77},
+    "vision_config": {"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2,
+                      "image_size": 64, "patch_size": 16, "num_frames": 8, "mit_hidden_size": 32,
+                      "mit_intermediate_size": 64, "mit_num_hidden_layers": 1, "mit_num_attention_heads": 2},
+}
+
+
+@dataclass
+class XClipEncoder:
+    name: str
+    key: str
+    pixel: PixelSpec
+    num_frames: int
+    untrained: bool
+    model: torch.nn.Module
+    tokenizer: object
+    device: str = "cpu"
+
+    @property
+    def logit_scale(self) -> float:
+        return float(self.model.logit_scale.exp().item())
+
+    def video_parts(self, pixels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """float [B, T, 3, S, S] -> (video embeddings [B, D], prompt features [B, P, D]); differentiable."""
+        m = self.model
+        b, t = pixels.shape[:2]
+        if t != self.num_frames:
+            raise InputError(f"{self.name} integrates exactly {self.num_frames} frames per clip, got {t} (use --frames {self.num_frames})")
+        vision = m.vision_model(pixel_values=pixels.reshape(b * t, *pixels.shape[2:]).to(self.device))
+        cls = m.visual_projection(vision[1]).view(b, t, -1)
+        video = m.mit(cls)[1]
+        patches = m.prompts_visual_layernorm(vision[0][:, 1:, :]) @ m.prompts_visual_projection
+        patches = patches.view(b, t, -1, video.shape[-1]).mean(dim=1)
+        return video, patches
+
+    def text_embeds(self, texts: list[str]) -> torch.Tensor:
+        """[K, D] projected text embeddings (before the video-specific prompts)."""
+        batch = self.tokenizer(texts, padding=True, truncation=True, return_tensors="pt").to(self.device)
+        out = self.model.text_model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+        return self.model.text_projection(out[1])
+
+    def logits(self, video: torch.Tensor, patches: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
+        """[B, D], [B, P, D], [K, D] -> [B, K]: video-specific prompts, cosine, learned temperature."""
+        text = text.unsqueeze(0).expand(video.shape[0], -1, -1)
+        text = text + self.model.prompts_generator(text, patches)
+        video = F.normalize(video, dim=-1)
+        text = F.normalize(text, dim=-1)
+        return torch.einsum("bd,bkd->bk", video, self.model.logit_scale.exp() * text)
+
+    @torch.no_grad()
+    def encode_clips(self, pixels: torch.Tensor) -> np.ndarray:
+        """[B, T, 3, S, S] -> cached features float32 [B, 1 + P, D]."""
+        video, patches = self.video_parts(pixels)
+        return torch.cat([video[:, None], patches], dim=1).float().cpu().numpy()
+
+
+def _weights_key(model) -> str:
+    from .clip import _weights_key as key
+
+    return key(model)
+
+
+def tiny_xclip(seed: int = 0):
+    from transformers import XCLIPConfig, XCLIPModel
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return XCLIPModel(XCLIPConfig(**TINY_XCLIP)).eval()
+
+
+def wrap(name: str, model, tokenizer, untrained: bool, pixel: PixelSpec | None = None, key: str | None = None,
+         device: str = "cpu") -> XClipEncoder:
+    vision = model.config.vision_config
+    pixel = pixel or PixelSpec(vision.image_size)
+    return XClipEncoder(name, key or f"xclip-{_weights_key(model)}", pixel, vision.num_frames, untrained,
+                        model.to(device), tokenizer, device)
+
+
+def load_xclip(name: str, device: str = "cpu") -> XClipEncoder:
+    """A published X-CLIP checkpoint (``microsoft/xclip-base-patch32``), a local folder, or ``random:xclip-tiny``."""
+    if name == "random:xclip-tiny":
+        from .tiny import hf_clip_tokenizer
+
+        model = tiny_xclip()
+        return wrap(name, model, hf_clip_tokenizer(), True, device=device)
+    from transformers import AutoProcessor, XCLIPModel
+
+    source = Path(name).expanduser()
+    if not source.is_dir():
+        if "/" not in name:
+            raise ModelUnavailableError(f"unknown X-CLIP model '{name}': give ORG/REPO (microsoft/xclip-base-patch32) or a folder")
+        registry.require_hf_repo(name, "X-CLIP", hint=f" as --model /path/to/{name.split('/')[-1]}")
+    try:
+        model = XCLIPModel.from_pretrained(str(source) if source.is_dir() else name).eval()
+        processor = AutoProcessor.from_pretrained(str(source) if source.is_dir() else name)
+    except Exception as exc:
+        raise ModelUnavailableError(f"cannot load X-CLIP model '{name}': {str(exc).splitlines()[0]}") from None
+    ip = processor.image_processor
+    size = ip.crop_size["height"] if getattr(ip, "crop_size", None) else model.config.vision_config.image_size
+    pixel = PixelSpec(int(size), tuple(ip.image_mean), tuple(ip.image_std))
+    key = name if not source.is_dir() else None
+    return wrap(name, model, processor.tokenizer, False, pixel, key, device)
+
+
+def xclip_from_clip(clip_model, num_frames: int = 8, seed: int = 0, **overrides):
+    """An XCLIPModel whose image and text encoders, projections and temperature are copied from a
+    transformers CLIPModel; the X-CLIP additions (message tokens, MIT, prompt generator) start fresh, as in
+    the paper's initialisation from CLIP."""
+    from transformers import XCLIPConfig, XCLIPModel
+
+    cfg = clip_model.config
+    config = XCLIPConfig(
+        text_config=cfg.text_config.to_dict(),
+        vision_config={**cfg.vision_config.to_dict(), "num_frames": num_frames,
+                       "mit_hidden_size": cfg.projection_dim, "mit_intermediate_size": 4 * cfg.projection_dim,
+                       "mit_num_attention_heads": max(1, cfg.projection_dim // 64)},
+        projection_dim=cfg.projection_dim,
+        prompt_num_attention_heads=max(1, cfg.projection_dim // 64), **overrides,
+    )
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = XCLIPModel(config)
+    rename = {"vision_model.pre_layrnorm.": "vision_model.pre_layernorm."}  # CLIP's spelling -> X-CLIP's
+    source = {}
+    for key, value in clip_model.state_dict().items():
+        for old, new in rename.items():
+            key = key.replace(old, new)
+        source[key] = value
+    target = model.state_dict()
+    copied = {k: v for k, v in source.items() if k in target and target[k].shape == v.shape}
+    model.load_state_dict(copied, strict=False)
+    reverse = {new: old for old, new in rename.items()}
+    names = []
+    for key in copied:
+        for new, old in reverse.items():
+            key = key.replace(new, old)
+        names.append(key)
+    return model.eval(), sorted(names)

@@ -1,0 +1,116 @@
+"""X-CLIP: parity with transformers' XCLIPModel, initialisation from CLIP, deterministic and resumable
+fine-tuning, adapter round trips. Every model here is tiny and UNTRAINED (random weights from configs)."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from actionzs.cli import main
+from actionzs.features import Sampling, video_pixels
+from actionzs.methods.xclip import TrainConfig, XClipZeroShot, encode_xclip_video, train_xclip
+from actionzs.models.tiny import TINY_HF_CLIP, hf_clip_from_config
+from actionzs.models.xclip import load_xclip, xclip_from_clip
+from actionzs.text.labels import LabelSet
+
+CLASSES = LabelSet("t", ("Shotput", "PushUps", "Knitting"), ("shot put", "push ups", "knitting"))
+
+
+@pytest.fixture
+def clip_path(data_dir):
+    return data_dir / "videos/3DNet_Visualization/v_Shotput_g05_c02.avi"
+
+
+def test_cached_scoring_equals_xclipmodel_forward(clip_path):
+    encoder = load_xclip("random:xclip-tiny")
+    sampling = Sampling(frames=8, clips=2)
+    features = encode_xclip_video(clip_path, encoder, sampling)
+    ours = XClipZeroShot(encoder, CLASSES, ["{}"]).scores(features[None])[0]
+    pixels = video_pixels(clip_path, encoder.pixel, sampling)  # [2 views, 8, 3, S, S]
+    tokens = encoder.tokenizer(list(CLASSES.texts), padding=True, return_tensors="pt")
+    with torch.no_grad():
+        reference = encoder.model(input_ids=tokens["input_ids"], attention_mask=tokens["attention_mask"],
+                                  pixel_values=pixels).logits_per_video.mean(0)
+    np.testing.assert_allclose(ours, reference.numpy(), atol=1e-5)
+
+
+def test_frames_must_match_the_integration_transformer(clip_path):
+    encoder = load_xclip("random:xclip-tiny")
+    with pytest.raises(Exception, match="exactly 8 frames"):
+        encode_xclip_video(clip_path, encoder, Sampling(frames=4))
+
+
+def test_xclip_from_clip_copies_every_clip_weight():
+    clip = hf_clip_from_config(TINY_HF_CLIP, seed=2)
+    xclip, copied = xclip_from_clip(clip)
+    clip_params = {k for k, _ in clip.named_parameters()}
+    assert clip_params <= set(copied)
+    tokens = torch.tensor([[49406, 320, 2533, 49407]])
+    with torch.no_grad():
+        a = clip.text_projection(clip.text_model(input_ids=tokens)[1])
+        b = xclip.text_projection(xclip.text_model(input_ids=tokens)[1])
+    torch.testing.assert_close(a, b)
+
+
+def _paths(data_dir):
+    return [str(p) for p in sorted((data_dir / "videos").glob("*/v_*_g*_c*.avi"))][:3]
+
+
+def _train(data_dir, epochs, checkpoint=None, seed=0, on_step=None):
+    encoder = load_xclip("random:xclip-tiny")
+    paths = _paths(data_dir)
+    history = train_xclip(encoder, paths, [0, 1, 2], CLASSES, ["{}"], Sampling(frames=8),
+                          TrainConfig(epochs=epochs, batch_size=2, accumulate=2, lr=1e-3, seed=seed), checkpoint,
+                          on_step=on_step)
+    return encoder, history
+
+
+class Killed(Exception):
+    pass
+
+
+def _die_in_third_epoch(epoch, loss):
+    if epoch == 2:
+        raise Killed
+
+
+def test_training_is_deterministic_and_lowers_the_loss(data_dir):
+    a, ha = _train(data_dir, 3)
+    b, hb = _train(data_dir, 3)
+    assert ha == hb
+    for (k, x), (_, y) in zip(a.model.state_dict().items(), b.model.state_dict().items()):
+        assert torch.equal(x, y), k
+    assert ha[-1] < ha[0]
+
+
+def test_resuming_from_a_checkpoint_matches_an_uninterrupted_run(data_dir, tmp_path):
+    straight, history = _train(data_dir, 3)
+    ckpt = tmp_path / "ckpt.pt"
+    with pytest.raises(Killed):
+        _train(data_dir, 3, ckpt, on_step=_die_in_third_epoch)  # killed during the third epoch
+    resumed, resumed_history = _train(data_dir, 3, ckpt)
+    assert resumed_history == pytest.approx(history)
+    for (k, x), (_, y) in zip(straight.model.state_dict().items(), resumed.model.state_dict().items()):
+        torch.testing.assert_close(x, y, msg=k)
+
+
+def test_xclip_adapter_round_trip(data_dir, tmp_path):
+    support = tmp_path / "support"
+    for clip in _paths(data_dir):
+        label = clip.split("/")[-1].split("_")[1]
+        (support / label).mkdir(parents=True)
+        shutil.copy(clip, support / label)
+    out = tmp_path / "adapter"
+    made = CliRunner().invoke(main, ["adapt", str(support), "-o", str(out), "--method", "xclip", "-m", "random:hf-clip-tiny",
+                                     "--epochs", "2", "--lr", "1e-3", "--json"], catch_exceptions=False)
+    assert made.exit_code == 0, made.output
+    meta = json.loads(made.stdout)
+    assert meta["training"]["initialised_from_clip_tensors"] > 0 and len(meta["training"]["loss_per_epoch"]) == 2
+    clips = [str(p) for p in support.glob("*/*.avi")]
+    runs = [json.loads(CliRunner().invoke(main, ["predict", *clips, "--adapter", str(out), "--json", "-k", "3"]).stdout)
+            for _ in range(2)]
+    assert runs[0]["predictions"] == runs[1]["predictions"] and runs[0]["method"] == "adapter:xclip"
+    assert runs[0]["untrained"] is True
