@@ -17,6 +17,7 @@ import numpy as np
 import yaml
 
 from . import __version__
+from .config import read_yaml
 from .errors import InputError
 from .text.labels import LabelSet
 
@@ -125,11 +126,8 @@ def load_adapter(directory: str | Path):
     meta_path = directory / "adapter.yaml"
     if not meta_path.is_file():
         raise InputError(f"{directory}: not an adapter (no adapter.yaml)")
-    try:
-        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
-        raise InputError(f"{meta_path}: malformed YAML") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+    meta = read_yaml(meta_path)
+    if meta.get("format") != FORMAT:
         raise InputError(f"{meta_path}: not an {FORMAT} file")
     if meta.get("method") not in ADAPTERS:
         raise InputError(f"{meta_path}: unknown adapter method {meta.get('method')!r}")

@@ -6,8 +6,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
-import yaml
 
+from ..config import read_yaml
 from ..errors import InputError
 from ..resources import data_dir
 from .data import Action, Vocabulary, format_actions
@@ -73,8 +73,8 @@ class LLMSettings:
 
 def load_prompt(path=None) -> dict:
     source = path or data_dir("prompts") / "anticipation.yaml"
-    data = yaml.safe_load(open(source, encoding="utf-8"))
-    if not isinstance(data, dict) or not {"instruction", "example", "query"} <= set(data):
+    data = read_yaml(source)
+    if not {"instruction", "example", "query"} <= set(data):
         raise InputError(f"{source}: needs 'instruction', 'example' and 'query'")
     return data
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
 
+from ..config import read_yaml
 from ..errors import InputError
 from ..resources import package_file
 from ..text.labels import LabelSet
@@ -61,11 +61,8 @@ def load_protocol(name_or_path: str) -> Protocol:
     path = known.get(name_or_path) or Path(name_or_path).expanduser()
     if not path.is_file():
         raise InputError(f"unknown protocol '{name_or_path}' (known: {', '.join(known)})")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
-        raise InputError(f"{path}: malformed YAML") from None
-    if not isinstance(data, dict) or not {"name", "dataset", "kind"} <= set(data):
+    data = read_yaml(path)
+    if not {"name", "dataset", "kind"} <= set(data):
         raise InputError(f"{path}: a protocol needs name, dataset and kind")
     fields = {k: data.pop(k) for k in list(data) if k in Protocol.__dataclass_fields__ and k != "extra"}
     return Protocol(**fields, extra=data)

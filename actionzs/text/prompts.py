@@ -4,28 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
+from ..config import read_yaml
 from ..errors import InputError
 from ..resources import data_dir
-
-
-def _load_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark else ""
-        raise InputError(f"{path}: malformed YAML{where}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: expected a YAML mapping at the top level")
-    return data
 
 
 def clip_ensembles(path: str | Path | None = None) -> tuple[dict[str, list[str]], str]:
     """(ensembles, default name) from prompts/clip.yaml or a user file of the same shape."""
     source = Path(path) if path else data_dir("prompts") / "clip.yaml"
-    data = _load_yaml(source)
+    data = read_yaml(source)
     ensembles = data.get("ensembles")
     if not isinstance(ensembles, dict) or not ensembles:
         raise InputError(f"{source}: needs an 'ensembles' mapping of name -> list of templates")
