@@ -25,7 +25,8 @@ demo: $(STAMP)
 	$(PY) examples/demo.py
 
 bench: $(STAMP)
-	$(PY) benchmarks/run_all.py
+	$(PY) benchmarks/caption_hmdb51.py
+	$(PY) benchmarks/anticipation_ego4d.py --limit 60
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -120,8 +120,6 @@ def load_adapter(directory: str | Path):
 
     from .methods.fewshot import ADAPTERS
 
-    ADAPTERS = {**ADAPTERS, "xclip": None}
-
     directory = Path(directory).expanduser()
     meta_path = directory / "adapter.yaml"
     if not meta_path.is_file():
@@ -129,7 +127,7 @@ def load_adapter(directory: str | Path):
     meta = read_yaml(meta_path)
     if meta.get("format") != FORMAT:
         raise InputError(f"{meta_path}: not an {FORMAT} file")
-    if meta.get("method") not in ADAPTERS:
+    if meta.get("method") not in (*ADAPTERS, "xclip"):
         raise InputError(f"{meta_path}: unknown adapter method {meta.get('method')!r}")
     state = load_file(str(directory / "weights.safetensors"))
     if meta["method"] == "xclip":

@@ -408,8 +408,7 @@ def adapt(support, out, *, method: str = "prototype", labels=None, model: str | 
         raise InputError(f"class '{empty[0]}' has no readable support clip ({len(skipped)} clip(s) unreadable)")
     embeddings = pool_video(np.stack(kept)).numpy()
     text = ClipZeroShot(encoder, classes, templates).text_embeddings.numpy()
-    fitted = (ADAPTERS[method].fit(embeddings, np.array(targets), text, encoder.logit_scale, seed=seed)
-              if method == "linear" else ADAPTERS[method].fit(embeddings, np.array(targets), text, encoder.logit_scale))
+    fitted = ADAPTERS[method].fit(embeddings, np.array(targets), text, encoder.logit_scale, seed=seed)
     train_acc = float((fitted.scores(embeddings).argmax(1) == np.array(targets)).mean())
     meta = {
         "method": method, "base_model": model, "base_model_key": encoder.key, "untrained_base": encoder.untrained,

@@ -31,13 +31,11 @@ def markdown_summary(report: dict) -> str:
         lines.append(f"- {entry['split']}: {entry['listed']} listed, {entry['found']} found, {entry['missing']} missing, "
                      f"{entry['evaluated']} evaluated")
     lines.append("")
-    if report["protocol"]["kind"] == "episodic":
-        pass
-    elif len(runs) > 1:
+    if report["protocol"]["kind"] != "episodic" and len(runs) > 1:
         lines += ["## Runs", "", "| run | top-1 | classes |", "|---|---|---|"]
         for i, r in enumerate(runs):
             lines.append(f"| {i} | {100 * r['top1']:.1f} | {', '.join(r['classes'])} |")
-    else:
+    elif report["protocol"]["kind"] != "episodic":
         lines += ["## Per-class accuracy", "", "| class | accuracy |", "|---|---|"]
         for c, acc in zip(runs[0]["classes"], runs[0]["per_class"]):
             lines.append(f"| {c} | {100 * acc:.1f} |")

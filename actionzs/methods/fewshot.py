@@ -35,7 +35,8 @@ class PrototypeAdapter:
         self.alpha, self.beta = float(alpha), float(beta)
 
     @classmethod
-    def fit(cls, embeddings, labels, text_weights, logit_scale) -> "PrototypeAdapter":
+    def fit(cls, embeddings, labels, text_weights, logit_scale, seed: int = 0) -> "PrototypeAdapter":
+        """Leave-one-out grid search: deterministic, so ``seed`` (kept for one fit signature) is unused."""
         embeddings = np.asarray(embeddings, dtype=np.float32)
         labels = np.asarray(labels)
         values = np.eye(len(text_weights), dtype=np.float32)[labels]

@@ -149,8 +149,7 @@ def openclip_hub_repo(ref: ModelRef) -> tuple[str, str] | None:
     repo = (cfg.get("hf_hub") or "").strip("/")
     if not repo:
         return None
-    filename = "open_clip_model.safetensors" if not cfg.get("hf_hub_filename") else cfg["hf_hub_filename"]
-    return repo, filename
+    return repo, cfg.get("hf_hub_filename") or "open_clip_model.safetensors"
 
 
 def require_openclip_weights(ref: ModelRef) -> None:

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from ..errors import InputError, ModelUnavailableError
 from ..video.transforms import PixelSpec
 from . import registry
+from .clip import _weights_key
 
 TINY_XCLIP = {  # UNTRAINED, random weights: for tests only
     "projection_dim": 32,
@@ -77,12 +78,6 @@ class XClipEncoder:
         """[B, T, 3, S, S] -> cached features float32 [B, 1 + P, D]."""
         video, patches = self.video_parts(pixels)
         return torch.cat([video[:, None], patches], dim=1).float().cpu().numpy()
-
-
-def _weights_key(model) -> str:
-    from .clip import _weights_key as key
-
-    return key(model)
 
 
 def tiny_xclip(seed: int = 0):
