@@ -509,6 +509,8 @@ def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm
                model: str = DEFAULT_MODEL, segments: int = 8, settings=None, embedder: str = "all-MiniLM-L6-v2",
                device: str = "cpu") -> dict:
     """Recognise the observed actions (or take them as text), pick in-context examples, prompt the LLM."""
+    from .anticipation.baselines import ActionBigram
+    from .anticipation.candidates import candidate_futures
     from .anticipation.data import Vocabulary, format_actions, read_windows
     from .anticipation.icl import ExamplePool
     from .anticipation.llm_method import LLMAnticipator, LLMSettings
@@ -526,18 +528,21 @@ def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm
         actions, recognised, untrained = _recognise_segments(video, vocabulary, model, segments, device)
     else:
         raise InputError("give a VIDEO or --observed 'verb noun, verb noun, ...'")
-    examples = []
+    examples, candidates = [], None
     if pool:
         windows = read_windows(pool, vocabulary)
         sentence_model = load_embedder(embedder)
         index = ExamplePool(windows, sentence_model.encode([format_actions(w.observed) for w in windows]))
-        examples = index.select(sentence_model.encode([format_actions(actions)])[0], settings.examples,
-                                settings.fetch, settings.lam)
+        query = sentence_model.encode([format_actions(actions)])[0]
+        examples = index.select(query, settings.examples, settings.fetch, settings.lam)
+        if settings.decoding == "rank":
+            candidates = candidate_futures(actions, index.nearest(query, settings.candidates), ActionBigram(windows),
+                                           settings.z, settings.k)
     language_model, tokenizer = load_llm(llm)
-    sequences = LLMAnticipator(language_model, tokenizer, vocabulary, settings).predict(actions, examples)
+    sequences = LLMAnticipator(language_model, tokenizer, vocabulary, settings).predict(actions, examples, candidates)
     return {"video": str(video) if video else None, "observed": [list(a) for a in actions], "segments": recognised,
-            "examples": len(examples), "llm": llm, "untrained_recognition": untrained,
-            "future": [[list(a) for a in seq] for seq in sequences]}
+            "examples": len(examples), "llm": llm, "decoding": "rank" if candidates else "generate",
+            "untrained_recognition": untrained, "future": [[list(a) for a in seq] for seq in sequences]}
 
 
 def _recognise_segments(video, vocabulary, model, segments, device):

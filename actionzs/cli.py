@@ -399,12 +399,18 @@ def adapt(support, out, method, labels, model, prompts, frames, clips, crops, st
 @click.option("-m", "--model", default=None, help="CLIP model that recognises each segment [default: ViT-B-16:openai].")
 @click.option("--segments", default=8, show_default=True, help="Observed segments the video is split into.")
 @click.option("-z", "--future", "z", default=20, show_default=True, help="Future actions per sequence.")
-@click.option("-k", "--sequences", "k", default=5, show_default=True, help="Sequences: the greedy one, then samples.")
+@click.option("-k", "--sequences", "k", default=5, show_default=True, help="Predicted sequences.")
+@click.option("--decoding", type=click.Choice(["rank", "generate"]), default="rank", show_default=True,
+              help="rank: the LLM scores candidate continuations from --pool (what followed similar sequences, the "
+                   "pool's n-gram model, the last action held on) and keeps the K likeliest; generate: it writes "
+                   "them under a vocabulary constraint (greedy, then samples). Without --pool it generates.")
+@click.option("--candidates", default=20, show_default=True, help="[rank] nearest pool sequences whose futures are candidates.")
 @click.option("--examples", default=8, show_default=True, help="In-context examples (MMR over --pool).")
 @click.option("--mmr-lambda", default=0.7, show_default=True, help="MMR trade-off: 1 = relevance only, 0 = diversity only.")
 @click.option("--fetch", default=40, show_default=True, help="Nearest pool sequences MMR chooses from.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
-def anticipate(video, vocab, observed, pool, llm, model, segments, z, k, examples, mmr_lambda, fetch, as_json):
+def anticipate(video, vocab, observed, pool, llm, model, segments, z, k, decoding, candidates, examples, mmr_lambda,
+               fetch, as_json):
     """Predict the next actions after a VIDEO (or after --observed actions) with a language model.
 
     \b
@@ -413,14 +419,16 @@ def anticipate(video, vocab, observed, pool, llm, model, segments, z, k, example
       actionzs anticipate kitchen.mp4 --vocab fho_lta_taxonomy.json -z 10 --json
 
     The video is split into --segments pieces; CLIP names a verb and a noun for each; examples similar to
-    the observed actions are chosen from --pool by maximal marginal relevance; the LLM's answer is
-    constrained to '<verb> <noun>' items of the vocabulary.
+    the observed actions are chosen from --pool by maximal marginal relevance; the LLM then ranks candidate
+    continuations (or, with --decoding generate, writes its answer constrained to '<verb> <noun>' items of
+    the vocabulary).
     """
     from . import api
     from .anticipation.llm_method import LLMSettings
 
     result = api.anticipate(video, vocab=vocab, observed=observed, pool=pool, llm=llm, model=model or api.DEFAULT_MODEL,
-                            segments=segments, settings=LLMSettings(examples=examples, fetch=fetch, lam=mmr_lambda, k=k, z=z))
+                            segments=segments, settings=LLMSettings(examples=examples, fetch=fetch, lam=mmr_lambda, k=k, z=z,
+                                                                     decoding=decoding, candidates=candidates))
     if result["untrained_recognition"]:
         from .models.tiny import UNTRAINED_WARNING
 
@@ -453,17 +461,19 @@ def anticipate(video, vocab, observed, pool, llm, model, segments, z, k, example
 @click.option("--all-windows", is_flag=True, help="[anticipation] every window, not the 600-window subset.")
 @click.option("--llm", default="smollm2-135m-instruct", show_default=True,
               help="[anticipation] causal LM, or 'none' for the baselines only.")
+@click.option("--decoding", type=click.Choice(["rank", "generate"]), default="rank", show_default=True,
+              help="[anticipation] the LLM ranks candidate continuations, or generates (see anticipate --help).")
 @click.option("--adapt-method", type=click.Choice(["prototype", "linear"]), default="prototype", show_default=True,
               help="[few-shot protocols] adapter fitted on the K-shot support list.")
 @click.option("--cache-dir", default=None, help="Feature cache folder.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write cached features.")
 @_caption_options
-@click.option("--runs", type=int, default=None, help="Runs of a random-class protocol [default: the protocol's].")
+@click.option("--runs", type=int, default=None, help="Runs of a random-class protocol, or the first N of fixed ones [default: all the protocol's].")
 @click.option("--seed", type=int, default=None, help="Seed of a random-class protocol [default: the protocol's].")
 @click.option("--out-dir", default=None, help="Write report.json, report.md and confusion.png here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full JSON report.")
 def eval_(protocol, list_protocols, method, root, splits, model, prompts, frames, clips, crops, stride, episodes,
-          adapter, history, limit, all_windows, llm, adapt_method, cache_dir, no_cache, runs, seed, out_dir, as_json,
+          adapter, history, limit, all_windows, llm, decoding, adapt_method, cache_dir, no_cache, runs, seed, out_dir, as_json,
           **caption_args):
     """Evaluate a method under a published protocol, with a report that says how to reproduce it.
 
@@ -495,11 +505,13 @@ def eval_(protocol, list_protocols, method, root, splits, model, prompts, frames
     chosen = load_protocol(protocol)
     method = method or ("caption" if caption_args["captions"] else "clip")
     if chosen.kind == "anticipation":
+        from .anticipation.llm_method import LLMSettings
+
         progress = _progress(0, "windows")
         try:
             report = api.evaluate_anticipation_protocol(
                 chosen, root, history, limit, None if llm == "none" else llm, subset=not all_windows,
-                on_window=lambda: progress.update(1))
+                settings=LLMSettings(decoding=decoding), on_window=lambda: progress.update(1))
         finally:
             progress.close()
         _emit_anticipation(report, out_dir, as_json)

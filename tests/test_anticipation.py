@@ -105,13 +105,85 @@ def test_short_llm_evaluation_on_real_windows_and_fallback():
     from actionzs.models.llm import load_llm
 
     root = need_data("anticipation/ego4d_lta_v1")
-    settings = LLMSettings(examples=1, k=2, z=20)
-    report = api.evaluate_anticipation_protocol(load_protocol("ego4d-lta-v1-text"), root, history="recog", limit=1,
-                                                settings=settings)
-    run = report["result"]["histories"][0]
-    assert run["windows"] == 1 and 0 <= run["results"]["llm"]["action"] <= 1
+    for decoding in ("rank", "generate"):
+        settings = LLMSettings(examples=1, k=2, z=20, decoding=decoding, candidates=4)
+        report = api.evaluate_anticipation_protocol(load_protocol("ego4d-lta-v1-text"), root, history="recog",
+                                                    limit=1, settings=settings)
+        run = report["result"]["histories"][0]
+        assert run["windows"] == 1 and 0 <= run["results"]["llm"]["action"] <= 1
+        assert report["setup"]["settings"]["decoding"] == decoding
     model, tokenizer = load_llm()
     anticipator = LLMAnticipator(model, tokenizer, VOCAB, settings)
     fallback = lambda observed: [[("open", "door")] * 20]  # noqa: E731
     assert anticipator.complete([], [("take", "knife")], fallback) == [("open", "door")] * 20  # empty answer
     assert anticipator.complete([("cut", "onion")], [("take", "knife")], None) == [("cut", "onion")] * 20  # short one
+
+
+def test_candidates_put_pool_futures_first_then_the_ngram_then_repeat_last():
+    from actionzs.anticipation.baselines import ActionBigram
+    from actionzs.anticipation.candidates import candidate_futures, unranked_mix
+    from actionzs.anticipation.data import Window
+
+    take, cut, put = ("take", "knife"), ("cut", "onion"), ("put", "knife")
+    near = [Window((take,), (cut, put), 0), Window((take,), (cut, put), 1), Window((cut,), (put,), 2)]
+    ngram = ActionBigram([Window((take,), (cut, cut, put), 3)])
+    observed = [put, take]
+    got = candidate_futures(observed, near, ngram, z=3, k=2)
+    assert got[0] == [cut, put, put]  # padded with its last action; the duplicate future is dropped
+    assert got[1] == [put, put, put]
+    assert got[2] == ngram.predict(observed, 3, 2)[0] == [cut, cut, cut]
+    assert got[-1] == [take, take, take]  # repeat-last comes last
+    assert len(got) == len({tuple(c) for c in got})
+    mix = unranked_mix(observed, near, ngram, z=3, k=3)  # K-2 nearest futures, the n-gram's best, repeat-last
+    assert mix == [[cut, put, put], [cut, cut, cut], [take, take, take]]
+
+
+@needs_llm
+def test_continuation_scores_equal_a_full_forward_pass():
+    """Random weights (a 2-layer Llama built here from a config, not a trained model), real SmolLM2 tokenizer:
+    the shared prompt cache, batching and right padding must not change any continuation's score."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from actionzs.anticipation.llm_method import continuation_logprobs
+    from actionzs.models.llm import load_llm
+
+    _, tokenizer = load_llm()
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
+                                         num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2)).eval()
+    prompt = "Observed: take knife, cut onion\nNext:"
+    continuations = [" put knife", " open door, take paper towel, cut onion", " cut onion, put knife"]
+    got = continuation_logprobs(model, tokenizer, prompt, continuations, batch=2)
+    p = tokenizer(prompt)["input_ids"]
+    for text, score in zip(continuations, got):
+        c = tokenizer(text, add_special_tokens=False)["input_ids"]
+        with torch.no_grad():
+            logits = model(torch.tensor([p + c])).logits[0].log_softmax(-1)
+        expected = sum(float(logits[len(p) - 1 + i, t]) for i, t in enumerate(c)) / len(c)
+        assert score == pytest.approx(expected, abs=1e-4)
+    assert len({round(s, 4) for s in got}) == 3
+
+
+@needs_llm
+def test_anticipate_ranks_pool_candidates_from_the_cli(tmp_path):
+    from actionzs.anticipation.baselines import ActionBigram
+
+    root = need_data("anticipation/ego4d_lta_v1")
+    pool = tmp_path / "pool.jsonl"
+    pool.write_text("\n".join((root / "val_nseg8.jsonl").read_text().splitlines()[:40]) + "\n")
+    vocab = Vocabulary.from_file(root / "dicts.json")
+    args = ["anticipate", "--vocab", str(root / "dicts.json"), "--observed", "take dough, put dough, cut dough",
+            "--pool", str(pool), "--examples", "2", "--candidates", "5", "-z", "6", "-k", "3", "--json"]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    out = json.loads(result.stdout)
+    assert out["decoding"] == "rank" and out["observed"][0] == ["take", "dough"]
+    futures = [[tuple(a) for a in seq] for seq in out["future"]]
+    assert len(futures) == 3 and all(len(seq) == 6 for seq in futures)
+    assert all(v in vocab.verbs and n in vocab.nouns for seq in futures for v, n in seq)
+    windows = read_windows(pool, vocab)
+    observed = [("take", "dough"), ("put", "dough"), ("cut", "dough")]
+    offered = {w.future[:6] for w in windows} | {(("cut", "dough"),) * 6}
+    offered |= {tuple(seq) for seq in ActionBigram(windows).predict(observed, 6, 3)}
+    assert len({tuple(seq) for seq in futures}) == 3
+    assert all(tuple(seq) in offered for seq in futures)  # chosen among the candidates, never made up

@@ -202,3 +202,30 @@ def test_eval_with_an_adapter_scores_its_classes(fake_ucf, tmp_path):
     report = json.loads(result.stdout)
     assert report["setup"]["method"].startswith("adapter:") and report["setup"]["model"] == "random:openclip-tiny"
     assert report["result"]["top1_mean"] == 100.0  # its own support clips
+
+
+def test_tlpk_fixed_splits_are_the_complements_of_the_published_seen_classes(data_dir):
+    source = data_dir / "protocols/ucf101/p50_seen_class_splits.txt"
+    class_ind = [line.split()[1] for line in (data_dir / "labels/ucf101/classInd.txt").read_text().splitlines() if line.strip()]
+    seen = [{int(i) for i in line.split("[")[1].rstrip("]").split(",")} for line in source.read_text().splitlines() if "[" in line]
+    protocol = load_protocol("ucf101-tlpk50")
+    labels = load_labels("ucf101")
+    runs = protocol.splits(labels)
+    assert len(runs) == len(seen) == 30
+    for test_classes, seen_ids in zip(runs, seen):
+        assert test_classes == [c for i, c in enumerate(class_ind) if i not in seen_ids]  # 50 unseen, classInd order
+    assert runs[6:9] == runs[0:3]  # repeated in the published file
+    assert protocol.splits(labels, runs=2) == runs[:2]
+
+
+def test_fixed_split_runs_on_the_fake_tree(fake_ucf, tmp_path):
+    root, _ = fake_ucf
+    protocol = tmp_path / "two.yaml"
+    protocol.write_text("name: two\ndataset: ucf101\nkind: zero-shot\ndescription: two fixed runs\nruns: 2\n"
+                        "test_class_runs:\n- [PushUps, Shotput, Typing]\n- [HeadMassage, ApplyEyeMakeup, PushUps, Rowing]\n")
+    result = CliRunner().invoke(main, ["eval", "-p", str(protocol), "--root", str(root), "-m", "random:openclip-tiny",
+                                       "--frames", "2", "--json"], catch_exceptions=False)
+    runs = json.loads(result.stdout)["result"]["runs"]
+    # classes in label-set order; each run evaluates exactly the clips of its classes (one clip per class here)
+    assert [r["classes"] for r in runs] == [["PushUps", "Shotput", "Typing"], ["ApplyEyeMakeup", "HeadMassage", "PushUps", "Rowing"]]
+    assert [r["num_videos"] for r in runs] == [2, 3]

@@ -9,10 +9,9 @@ import numpy as np
 
 from ..errors import InputError
 from .baselines import ActionBigram, MostFrequent, repeat_last
+from .candidates import candidate_futures, unranked_mix
 from .data import Vocabulary, clip_folds, format_actions, lta_edit_distance, read_windows
 from .icl import ExamplePool
-
-BASELINES = ("repeat_last", "most_frequent", "bigram")
 
 
 def _line_index(path: Path) -> dict[str, int]:
@@ -48,11 +47,9 @@ def evaluate_anticipation(root, history: str = "gt", subset: bool = True, limit:
     pool_fold = clip_folds(pool_all, folds)
     fold_of_clip = {w.clip: f for w, f in zip(pool_all, pool_fold)}
     z, k = (settings.z, settings.k) if settings else (20, 5)
-    methods = list(BASELINES) + (["llm"] if llm else [])
-    totals = {m: {"verb": [], "noun": [], "action": []} for m in methods}
+    totals: dict[str, dict[str, list]] = {}
     fitted: dict[int, tuple] = {}
     pool_embeddings = embedder.encode([format_actions(w.observed) for w in pool_all]) if llm else None
-    examples_used = []
     for window in evaluated:
         fold = fold_of_clip[window.clip]
         if fold not in fitted:
@@ -68,11 +65,15 @@ def evaluate_anticipation(root, history: str = "gt", subset: bool = True, limit:
             query = embedder.encode([format_actions(observed)])[0]
             chosen = examples.select(query, settings.examples, settings.fetch, settings.lam)
             assert all(ex.clip != window.clip for ex in chosen)  # folds: never the evaluated clip
-            examples_used.append(len(chosen))
-            predictions["llm"] = llm.predict(observed, chosen, fallback=lambda o: bigram.predict(o, z, 1))
+            nearest = examples.nearest(query, settings.candidates) if settings.decoding == "rank" else []
+            assert all(w.clip != window.clip for w in nearest)
+            candidates = candidate_futures(observed, nearest, bigram, z, k) if nearest else None
+            predictions["llm"] = llm.predict(observed, chosen, candidates, fallback=lambda o: bigram.predict(o, z, 1))
+            if candidates:
+                predictions["unranked_mix"] = unranked_mix(observed, nearest, bigram, z, k)
         for method, sequences in predictions.items():
             for part, value in lta_edit_distance(sequences, list(window.future), z).items():
-                totals[method][part].append(value)
+                totals.setdefault(method, {}).setdefault(part, []).append(value)
         if on_window:
             on_window()
     results = {m: {part: float(np.mean(v)) for part, v in parts.items()} for m, parts in totals.items()}

@@ -30,8 +30,12 @@ class ExamplePool:
         self.embeddings = embeddings
         self.index = CosineIndex(embeddings)
 
+    def nearest(self, query: np.ndarray, n: int) -> list:
+        _, ids = self.index.search(query[None], min(n, len(self.windows)))
+        return [self.windows[i] for i in ids[0]]
+
     def select(self, query: np.ndarray, n: int, fetch: int = 40, lam: float = 0.5) -> list:
-        _, ids = self.index.search(query[None], max(fetch, n))
+        _, ids = self.index.search(query[None], min(max(fetch, n), len(self.windows)))
         candidates = ids[0]
         picked = mmr(query, self.embeddings[candidates], n, lam)
         return [self.windows[candidates[i]] for i in picked]

@@ -1,7 +1,9 @@
-"""LLM-prompted anticipation: in-context examples chosen by MMR, generation constrained to the vocabulary."""
+"""LLM-prompted anticipation: in-context examples chosen by MMR; the LLM either ranks candidate continuations
+by their likelihood after the prompt, or generates under a constraint that spells only vocabulary actions."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass
 
 import torch
@@ -65,6 +67,8 @@ class LLMSettings:
     z: int = 20
     temperature: float = 0.6
     seed: int = 0
+    decoding: str = "rank"  # "rank" candidate continuations (needs a pool) or "generate" under the constraint
+    candidates: int = 20  # nearest pool futures offered to the ranker (plus the n-gram's and repeat-last)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -91,10 +95,22 @@ class LLMAnticipator:
             text += p["example"].format(observed=format_actions(ex.observed), future=format_actions(ex.future[: self.settings.z]))
         return text + p["query"].format(observed=format_actions(observed))
 
+    def predict(self, observed: list[Action], examples, candidates=None, fallback=None) -> list[list[Action]]:
+        """K sequences of Z actions. With ``candidates`` and decoding "rank": the K the LLM finds likeliest
+        after the prompt; otherwise generated (greedy, then K-1 samples), an answer that parses to nothing
+        falling back to ``fallback(observed)`` (e.g. the n-gram baseline) and short ones padded."""
+        if candidates and self.settings.decoding == "rank":
+            return self.rank(observed, examples, candidates)
+        return self.generate(observed, examples, fallback)
+
+    def rank(self, observed: list[Action], examples, candidates: list[list[Action]]) -> list[list[Action]]:
+        prompt = self.build_prompt(observed, examples)
+        scores = continuation_logprobs(self.model, self.tokenizer, prompt, [" " + format_actions(c) for c in candidates])
+        order = sorted(range(len(candidates)), key=lambda i: -scores[i])
+        return [candidates[i] for i in order[: self.settings.k]]
+
     @torch.no_grad()
-    def predict(self, observed: list[Action], examples, fallback=None) -> list[list[Action]]:
-        """K sequences of Z actions: the greedy one, then K-1 samples. An answer that parses to nothing in the
-        vocabulary falls back to ``fallback(observed)`` (e.g. the n-gram baseline); short ones are padded."""
+    def generate(self, observed: list[Action], examples, fallback=None) -> list[list[Action]]:
         s = self.settings
         inputs = self.tokenizer(self.build_prompt(observed, examples), return_tensors="pt")
         start = inputs["input_ids"].shape[1]
@@ -119,3 +135,25 @@ class LLMAnticipator:
         if not actions:
             return fallback(observed)[0] if fallback else [observed[-1]] * z
         return (actions + [actions[-1]] * z)[:z]
+
+
+@torch.no_grad()
+def continuation_logprobs(model, tokenizer, prompt: str, continuations: list[str], batch: int = 8) -> list[float]:
+    """Mean log-probability per token of each continuation after ``prompt``. The prompt is run once and its
+    key/value cache shared by every continuation (batches of ``batch`` bound the memory)."""
+    prompt_ids = tokenizer(prompt, return_tensors="pt")["input_ids"]
+    out = model(prompt_ids, use_cache=True)
+    first = out.logits[0, -1].log_softmax(-1)
+    scores = []
+    for start in range(0, len(continuations), batch):
+        ids = [tokenizer(c, add_special_tokens=False)["input_ids"] for c in continuations[start:start + batch]]
+        tokens = torch.full((len(ids), max(map(len, ids))), tokenizer.eos_token_id or 0)
+        for i, t in enumerate(ids):  # right padding: a causal model never lets padding change earlier tokens
+            tokens[i, : len(t)] = torch.tensor(t)
+        cache = copy.deepcopy(out.past_key_values)
+        cache.batch_repeat_interleave(len(ids))
+        logits = model(tokens, past_key_values=cache, use_cache=True).logits.log_softmax(-1)
+        for i, t in enumerate(ids):
+            after = logits[i, : len(t) - 1].gather(1, tokens[i, 1 : len(t), None])[:, 0]
+            scores.append(float((first[t[0]] + after.sum()) / len(t)))
+    return scores

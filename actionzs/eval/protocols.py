@@ -1,7 +1,8 @@
 """Evaluation protocols are data: YAML files under actionzs/protocols, or a user's file of the same shape.
 
-A zero-shot protocol names its test classes (``test_classes``) or draws ``test_classes_per_run`` of them at
-random for each of ``runs`` runs from ``seed``. ``splits()`` turns either into concrete class lists.
+A zero-shot protocol names its test classes (``test_classes``), lists them per run (``test_class_runs``, for
+published fixed splits), or draws ``test_classes_per_run`` of them at random for each of ``runs`` runs from
+``seed``. ``splits()`` turns any of these into concrete class lists.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class Protocol:
     kind: str
     description: str = ""
     test_classes: list[str] | None = None
+    test_class_runs: list[list[str]] | None = None
     test_classes_per_run: int | None = None
     runs: int = 1
     seed: int = 0
@@ -31,12 +33,15 @@ class Protocol:
 
     def splits(self, labels: LabelSet, runs: int | None = None, seed: int | None = None) -> list[list[str]]:
         """Test-class lists, one per run, in label-set order."""
-        if self.test_classes is not None:
-            unknown = [c for c in self.test_classes if c not in labels.ids]
-            if unknown:
-                raise InputError(f"protocol {self.name}: unknown class '{unknown[0]}' for {labels.name}")
-            chosen = set(self.test_classes)
-            return [[c for c in labels.ids if c in chosen]]
+        fixed = [self.test_classes] if self.test_classes is not None else self.test_class_runs
+        if fixed is not None:
+            out = []
+            for chosen in fixed[: runs or len(fixed)]:
+                unknown = [c for c in chosen if c not in labels.ids]
+                if unknown:
+                    raise InputError(f"protocol {self.name}: unknown class '{unknown[0]}' for {labels.name}")
+                out.append([c for c in labels.ids if c in set(chosen)])
+            return out
         n = self.test_classes_per_run
         if not n or n >= len(labels):
             raise InputError(f"protocol {self.name}: test_classes_per_run must be between 1 and {len(labels) - 1}")
@@ -46,6 +51,10 @@ class Protocol:
             picked = set(rng.choice(len(labels), size=n, replace=False).tolist())
             out.append([c for i, c in enumerate(labels.ids) if i in picked])
         return out
+
+    @property
+    def restricts_classes(self) -> bool:
+        return self.test_classes is not None or self.test_class_runs is not None or bool(self.test_classes_per_run)
 
 
 def protocol_dir() -> Path:

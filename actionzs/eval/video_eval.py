@@ -114,8 +114,8 @@ def evaluate_videos(protocol: Protocol, root, splits_dir, encoder, labels: Label
         if protocol.kind == "episodic":
             results.append(_episodic(protocol, pool(features), targets, episodes, seed))
             continue
-        class_runs = protocol.splits(split_labels, runs=runs, seed=seed) if (
-            protocol.test_classes is not None or protocol.test_classes_per_run) else [list(split_labels.ids)]
+        class_runs = (protocol.splits(split_labels, runs=runs, seed=seed) if protocol.restricts_classes
+                      else [list(split_labels.ids)])
         for test_classes in class_runs:
             keep = [i for i, t in enumerate(targets) if t in set(test_classes)]
             if adapter is not None:
