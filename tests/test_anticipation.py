@@ -187,3 +187,43 @@ def test_anticipate_ranks_pool_candidates_from_the_cli(tmp_path):
     offered |= {tuple(seq) for seq in ActionBigram(windows).predict(observed, 6, 3)}
     assert len({tuple(seq) for seq in futures}) == 3
     assert all(tuple(seq) in offered for seq in futures)  # chosen among the candidates, never made up
+
+
+@needs_llm
+@pytest.mark.parametrize("recognise", ["clip", "caption"])
+def test_anticipate_a_real_video_segment_by_segment(tmp_path, data_dir, recognise):
+    """UNTRAINED recognisers (random:openclip-tiny, random:blip-tiny, random weights built in the test):
+    this checks the plumbing from frames to prompt to answer, not the quality of what they see."""
+    root = need_data("anticipation/ego4d_lta_v1")
+    pool = tmp_path / "pool.jsonl"
+    pool.write_text("\n".join((root / "val_nseg8.jsonl").read_text().splitlines()[:30]) + "\n")
+    video = sorted((data_dir / "videos").glob("*/v_*.avi"))[0]
+    args = ["anticipate", str(video), "--vocab", str(root / "dicts.json"), "--pool", str(pool), "--segments", "3",
+            "--recognise", recognise, "-m", "random:openclip-tiny", "--captioner", "random:blip-tiny", "--describe",
+            "--examples", "2", "--candidates", "4", "-z", "5", "-k", "2", "--json"]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "untrained" in result.stderr.lower()
+    out = json.loads(result.stdout)
+    vocab = Vocabulary.from_file(root / "dicts.json")
+    assert out["recognised_by"] == recognise and len(out["segments"]) == len(out["observed"]) == 3
+    starts = [s["start"] for s in out["segments"]]
+    assert starts == sorted(starts) and all(s["end"] > s["start"] for s in out["segments"])
+    assert all(s["caption"] for s in out["segments"])  # --describe captions every segment
+    assert all(v in vocab.verbs and n in vocab.nouns for v, n in out["observed"])
+    assert len(out["future"]) == 2 and all(len(seq) == 5 for seq in out["future"])
+
+
+@needs_llm
+def test_segment_captions_reach_the_prompt_only_when_the_template_asks():
+    from actionzs.anticipation.llm_method import LLMAnticipator, LLMSettings, load_prompt
+    from actionzs.models.llm import load_llm
+
+    model, tokenizer = load_llm()
+    observed = [("take", "knife"), ("cut", "onion")]
+    anticipator = LLMAnticipator(model, tokenizer, VOCAB, LLMSettings(z=2))
+    prompt = anticipator.build_prompt(observed, [], ["a man holds a knife", "onion on a board"])
+    assert prompt.endswith("Seen: a man holds a knife; onion on a board\nObserved: take knife, cut onion\nNext:")
+    plain = {k: v for k, v in load_prompt().items() if k != "captions"}
+    anticipator = LLMAnticipator(model, tokenizer, VOCAB, LLMSettings(z=2), prompt=plain)
+    assert "Seen:" not in anticipator.build_prompt(observed, [], ["a man holds a knife"])

@@ -88,31 +88,35 @@ class LLMAnticipator:
         self.prompt = prompt or load_prompt()
         self.constraint = VocabularyConstraint(vocab, tokenizer, settings.z)
 
-    def build_prompt(self, observed: list[Action], examples) -> str:
+    def build_prompt(self, observed: list[Action], examples, captions: list[str] | None = None) -> str:
         p = self.prompt
         text = p["instruction"].strip() + "\n\n"
         for ex in reversed(list(examples)):  # the most relevant example ends up next to the query
             text += p["example"].format(observed=format_actions(ex.observed), future=format_actions(ex.future[: self.settings.z]))
+        if captions and "captions" in p:
+            text += p["captions"].format(captions="; ".join(c for c in captions if c))
         return text + p["query"].format(observed=format_actions(observed))
 
-    def predict(self, observed: list[Action], examples, candidates=None, fallback=None) -> list[list[Action]]:
+    def predict(self, observed: list[Action], examples, candidates=None, fallback=None,
+                captions: list[str] | None = None) -> list[list[Action]]:
         """K sequences of Z actions. With ``candidates`` and decoding "rank": the K the LLM finds likeliest
         after the prompt; otherwise generated (greedy, then K-1 samples), an answer that parses to nothing
-        falling back to ``fallback(observed)`` (e.g. the n-gram baseline) and short ones padded."""
+        falling back to ``fallback(observed)`` (e.g. the n-gram baseline) and short ones padded. ``captions``
+        of the observed segments go into the prompt when its template has a 'captions' line."""
+        prompt = self.build_prompt(observed, examples, captions)
         if candidates and self.settings.decoding == "rank":
-            return self.rank(observed, examples, candidates)
-        return self.generate(observed, examples, fallback)
+            return self.rank(prompt, candidates)
+        return self.generate(prompt, observed, fallback)
 
-    def rank(self, observed: list[Action], examples, candidates: list[list[Action]]) -> list[list[Action]]:
-        prompt = self.build_prompt(observed, examples)
+    def rank(self, prompt: str, candidates: list[list[Action]]) -> list[list[Action]]:
         scores = continuation_logprobs(self.model, self.tokenizer, prompt, [" " + format_actions(c) for c in candidates])
         order = sorted(range(len(candidates)), key=lambda i: -scores[i])
         return [candidates[i] for i in order[: self.settings.k]]
 
     @torch.no_grad()
-    def generate(self, observed: list[Action], examples, fallback=None) -> list[list[Action]]:
+    def generate(self, prompt: str, observed: list[Action], fallback=None) -> list[list[Action]]:
         s = self.settings
-        inputs = self.tokenizer(self.build_prompt(observed, examples), return_tensors="pt")
+        inputs = self.tokenizer(prompt, return_tensors="pt")
         start = inputs["input_ids"].shape[1]
         allowed = lambda _, ids: self.constraint.allowed(ids[start:].tolist())  # noqa: E731
         budget = s.z * 8
