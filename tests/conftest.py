@@ -38,8 +38,17 @@ def ucf_clips(data_dir) -> list[Path]:
     return sorted((data_dir / "videos").glob("*/v_*_g*_c*.avi"))
 
 
+@pytest.fixture(scope="session")
+def _shared_llm_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("llm-cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path, monkeypatch):
-    """Every test gets its own feature cache and never touches the user's."""
-    monkeypatch.setenv("ACTIONZS_CACHE", str(tmp_path / "cache"))
+def _isolated_cache(tmp_path, monkeypatch, _shared_llm_cache):
+    """Every test gets its own feature cache and never touches the user's. The embedded LLM, de-quantised
+    by the first test that loads it, is shared by the session (converting it takes ~15 s)."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "llm").symlink_to(_shared_llm_cache, target_is_directory=True)
+    monkeypatch.setenv("ACTIONZS_CACHE", str(cache))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
