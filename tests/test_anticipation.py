@@ -119,6 +119,14 @@ def test_short_llm_evaluation_on_real_windows_and_fallback():
     assert anticipator.complete([("cut", "onion")], [("take", "knife")], None) == [("cut", "onion")] * 20  # short one
 
 
+def test_unknown_decoding_is_refused():
+    from actionzs.anticipation.llm_method import LLMSettings
+    from actionzs.errors import InputError
+
+    with pytest.raises(InputError, match="decoding"):
+        LLMSettings(decoding="beam")
+
+
 def test_candidates_put_pool_futures_first_then_the_ngram_then_repeat_last():
     from actionzs.anticipation.baselines import ActionBigram
     from actionzs.anticipation.candidates import candidate_futures, unranked_mix

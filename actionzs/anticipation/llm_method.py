@@ -70,6 +70,10 @@ class LLMSettings:
     decoding: str = "rank"  # "rank" candidate continuations (needs a pool) or "generate" under the constraint
     candidates: int = 20  # nearest pool futures offered to the ranker (plus the n-gram's and repeat-last)
 
+    def __post_init__(self):
+        if self.decoding not in ("rank", "generate"):
+            raise InputError(f"decoding must be 'rank' or 'generate', got {self.decoding!r}")
+
     def as_dict(self) -> dict:
         return asdict(self)
 
