@@ -15,9 +15,9 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 
 import torch
-from pathlib import Path
 
 from actionzs.anticipation.llm_method import LLMSettings
 from actionzs.api import evaluate_anticipation_protocol

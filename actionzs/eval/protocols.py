@@ -36,11 +36,12 @@ class Protocol:
         fixed = [self.test_classes] if self.test_classes is not None else self.test_class_runs
         if fixed is not None:
             out = []
-            for chosen in fixed[: runs or len(fixed)]:
-                unknown = [c for c in chosen if c not in labels.ids]
+            for run in fixed[: runs or len(fixed)]:
+                chosen = set(run)
+                unknown = [c for c in run if c not in labels.ids]
                 if unknown:
                     raise InputError(f"protocol {self.name}: unknown class '{unknown[0]}' for {labels.name}")
-                out.append([c for c in labels.ids if c in set(chosen)])
+                out.append([c for c in labels.ids if c in chosen])
             return out
         n = self.test_classes_per_run
         if not n or n >= len(labels):
