@@ -15,15 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .defaults import cache_dir
+
 _HASHES: dict[tuple[str, int, int], str] = {}
-
-
-def default_cache_dir() -> Path:
-    env = os.environ.get("ACTIONZS_CACHE")
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "actionzs"
 
 
 def file_digest(path: str | os.PathLike) -> str:
@@ -49,10 +43,8 @@ class FeatureCache:
     """``get``/``put`` arrays keyed by (content digest, model key, sampling key)."""
 
     def __init__(self, root: str | os.PathLike | None = None, enabled: bool = True):
-        self.root = Path(root) if root is not None else default_cache_dir()
+        self.root = Path(root) if root is not None else cache_dir()
         self.enabled = enabled
-        self.hits = 0
-        self.misses = 0
 
     def path(self, digest: str, model_key: str, sampling_key: str) -> Path:
         return self.root / "features" / _slug(model_key) / _slug(sampling_key) / f"{digest}.npy"
@@ -62,16 +54,12 @@ class FeatureCache:
             return None
         path = self.path(digest, model_key, sampling_key)
         if not path.exists():
-            self.misses += 1
             return None
         try:
-            value = np.load(path, allow_pickle=False)
+            return np.load(path, allow_pickle=False)
         except (OSError, ValueError, EOFError):
             path.unlink(missing_ok=True)
-            self.misses += 1
             return None
-        self.hits += 1
-        return value
 
     def put(self, digest: str, model_key: str, sampling_key: str, value: np.ndarray) -> None:
         if not self.enabled:

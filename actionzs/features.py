@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 import torch
 
 from .cache import FeatureCache, file_digest
+from .defaults import FRAMES
 from .errors import InputError, VideoError
 from .video import multiview_indices, open_video, prepare
 
@@ -26,7 +27,7 @@ class Sampling:
     dense clips of ``frames`` frames, ``stride`` apart. ``clips`` temporal views x ``crops`` (1 or 3) spatial views.
     """
 
-    frames: int = 8
+    frames: int = FRAMES
     clips: int = 1
     crops: int = 1
     stride: int | None = None
@@ -72,14 +73,14 @@ def encode_video(path: str | Path, encoder, sampling: Sampling) -> np.ndarray:
 
 def iter_features(
     paths: Iterable[str | Path],
-    encoder,
+    model_key: str,
     sampling: Sampling,
-    cache: FeatureCache | None = None,
-    encode=encode_video,
+    cache: FeatureCache | None,
+    encode: Callable[[Path], np.ndarray],
 ) -> Iterator[tuple[str, np.ndarray | None, str | None]]:
     """Yield ``(path, features, None)`` or ``(path, None, error line)``; bad videos never stop the batch.
 
-    ``encode(path, encoder, sampling)`` computes a video's features on a cache miss."""
+    ``encode(path)`` computes a video's features on a cache miss."""
     cache = cache or FeatureCache(enabled=False)
     for path in paths:
         path = str(path)
@@ -88,10 +89,10 @@ def iter_features(
             if not p.is_file():
                 raise VideoError(path, "no such file" if not p.exists() else "not a regular file")
             digest = file_digest(p)
-            features = cache.get(digest, encoder.key, sampling.key)
+            features = cache.get(digest, model_key, sampling.key)
             if features is None:
-                features = encode(p, encoder, sampling)
-                cache.put(digest, encoder.key, sampling.key, features)
+                features = encode(p)
+                cache.put(digest, model_key, sampling.key, features)
             yield path, features, None
         except VideoError as exc:
             yield path, None, str(exc)

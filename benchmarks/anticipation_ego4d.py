@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from actionzs.anticipation.llm_method import LLMSettings
-from actionzs.api import evaluate_anticipation_protocol
+from actionzs.api import AnticipationOptions, EvalRequest, evaluate_anticipation
 from actionzs.eval.protocols import load_protocol
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,13 +35,14 @@ def main() -> None:
     parser.add_argument("--out", default=str(REPO / "benchmarks/results/anticipation_ego4d.json"))
     args = parser.parse_args()
     root = Path(args.data) / "anticipation/ego4d_lta_v1"
-    protocol = load_protocol("ego4d-lta-v1-text")
-    results = {"all_600": evaluate_anticipation_protocol(protocol, root, "both", None, llm=None)}
+    request = EvalRequest(load_protocol("ego4d-lta-v1-text"), root)
+    results = {"all_600": evaluate_anticipation(request, AnticipationOptions(llm=None))}
     seconds = {}
     for decoding in args.decoding:
         start = time.time()
         settings = LLMSettings(examples=args.examples, decoding=decoding)
-        results[f"llm_{decoding}"] = evaluate_anticipation_protocol(protocol, root, "both", args.limit, settings=settings)
+        options = AnticipationOptions(limit=args.limit, settings=settings)
+        results[f"llm_{decoding}"] = evaluate_anticipation(request, options)
         seconds[decoding] = (time.time() - start) / (2 * args.limit)
     print(f"{'run':<14} {'history':<8} {'method':<14} {'windows':>7} {'ED verb':>8} {'ED noun':>8} {'ED action':>10}")
     for name, report in results.items():

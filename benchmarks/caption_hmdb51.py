@@ -16,7 +16,7 @@ import json
 import time
 from pathlib import Path
 
-from actionzs.api import evaluate_captions_protocol
+from actionzs.api import CaptionOptions, EvalRequest, evaluate_captions
 from actionzs.eval.protocols import load_protocol
 from actionzs.methods.caption_match import MatchConfig
 from actionzs.text.corpora import DescriptionConfig
@@ -61,7 +61,8 @@ def main() -> None:
         start = time.time()
         results = {}
         for protocol in ("hmdb51-truze", "hmdb51-random50"):
-            report = evaluate_captions_protocol(load_protocol(protocol), captions, descriptions=descriptions, match=match)
+            options = CaptionOptions(tuple(captions), descriptions=descriptions, match=match)
+            report = evaluate_captions(EvalRequest(load_protocol(protocol)), options)
             results[protocol] = {"top1_mean": report["result"]["top1_mean"], "top1_std": report["result"]["top1_std"],
                                  "top1_runs": report["result"]["top1_runs"]}
         t, r = results["hmdb51-truze"], results["hmdb51-random50"]

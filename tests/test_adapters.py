@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from actionzs.adapter import load_adapter, read_support, sample_shots
+from actionzs.adapters.base import load_adapter
+from actionzs.adapters.linear import LinearAdapter
+from actionzs.adapters.prototype import PrototypeAdapter
+from actionzs.adapters.support import read_support, sample_shots
 from actionzs.cli import main
 from actionzs.errors import InputError
-from actionzs.methods.fewshot import LinearAdapter, PrototypeAdapter
 
 
 def _clusters(seed, classes=6, dim=32, per_class=12, noise=0.15):
@@ -70,8 +72,8 @@ def test_adapter_round_trip_gives_identical_scores(method, tmp_path, data_dir):
     a, b = json.loads(first.stdout), json.loads(second.stdout)
     assert a["predictions"] == b["predictions"] and a["untrained"] is True
     assert a["sampling"]["frames"] == 4  # the adapter's sampling, not the command's default
-    meta2, fitted = load_adapter(out)
-    assert meta2["method"] == method and type(fitted).method == method
+    adapter = load_adapter(out)
+    assert adapter.info.method == method and type(adapter.head).method == method
 
 
 def test_adapter_refuses_another_base_model(tmp_path, data_dir):

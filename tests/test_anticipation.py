@@ -107,8 +107,8 @@ def test_short_llm_evaluation_on_real_windows_and_fallback():
     root = need_data("anticipation/ego4d_lta_v1")
     for decoding in ("rank", "generate"):
         settings = LLMSettings(examples=1, k=2, z=20, decoding=decoding, candidates=4)
-        report = api.evaluate_anticipation_protocol(load_protocol("ego4d-lta-v1-text"), root, history="recog",
-                                                    limit=1, settings=settings)
+        report = api.evaluate_anticipation(api.EvalRequest(load_protocol("ego4d-lta-v1-text"), root),
+                                           api.AnticipationOptions(history="recog", limit=1, settings=settings))
         run = report["result"]["histories"][0]
         assert run["windows"] == 1 and 0 <= run["results"]["llm"]["action"] <= 1
         assert report["setup"]["settings"]["decoding"] == decoding

@@ -60,7 +60,7 @@ def test_open_clip_parity(clip_path):
 
     model = openclip_from_config(OPENCLIP_CFG, seed=3)
     tokenizer = open_clip.get_tokenizer("ViT-B-32")
-    encoder = ClipEncoder("test", "test", PixelSpec(48), True, "open_clip", model, tokenizer)
+    encoder = ClipEncoder("test", "test", PixelSpec(48), True, model, tokenizer, backend="open_clip")
     ours = ClipZeroShot(encoder, CLASSES, TEMPLATES).scores(encode_video(clip_path, encoder, Sampling(frames=8))[None])
 
     with torch.no_grad():
@@ -74,7 +74,7 @@ def test_open_clip_parity(clip_path):
 def test_hf_clip_parity(clip_path):
     model = hf_clip_from_config(HF_CFG, seed=5)
     tokenizer = hf_clip_tokenizer()
-    encoder = ClipEncoder("test", "test", PixelSpec(48), True, "hf", model, tokenizer)
+    encoder = ClipEncoder("test", "test", PixelSpec(48), True, model, tokenizer, backend="hf")
     ours = ClipZeroShot(encoder, CLASSES, TEMPLATES).scores(encode_video(clip_path, encoder, Sampling(frames=8))[None])
 
     with torch.no_grad():
@@ -90,7 +90,7 @@ def test_views_are_averaged_with_frames(clip_path):
     model = openclip_from_config(OPENCLIP_CFG, seed=3)
     import open_clip
 
-    encoder = ClipEncoder("test", "test", PixelSpec(48), True, "open_clip", model, open_clip.get_tokenizer("ViT-B-32"))
+    encoder = ClipEncoder("test", "test", PixelSpec(48), True, model, open_clip.get_tokenizer("ViT-B-32"), backend="open_clip")
     feats = encode_video(clip_path, encoder, Sampling(frames=4, clips=2, crops=3))
     assert feats.shape == (6, 4, 24)
     scorer = ClipZeroShot(encoder, CLASSES, TEMPLATES)

@@ -9,9 +9,11 @@ import pytest
 import torch
 from click.testing import CliRunner
 
+from actionzs.adapters.xclip import train_xclip
 from actionzs.cli import main
 from actionzs.features import Sampling, video_pixels
-from actionzs.methods.xclip import TrainConfig, XClipZeroShot, encode_xclip_video, train_xclip
+from actionzs.methods.xclip import XClipZeroShot, encode_xclip_video
+from actionzs.options import TrainConfig
 from actionzs.models.tiny import TINY_HF_CLIP, hf_clip_from_config
 from actionzs.models.xclip import load_xclip, xclip_from_clip
 from actionzs.text.labels import LabelSet

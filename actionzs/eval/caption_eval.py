@@ -7,13 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
-from ..methods.caption_match import CaptionMatcher, MatchConfig
+from ..methods.caption_match import CaptionMatcher
 from ..text.captions import ObserverCaptions
-from ..text.corpora import DescriptionConfig, class_sentences
+from ..text.corpora import class_sentences
 from ..text.labels import LabelSet
-from .datasets import hmdb51_class_of  # noqa: F401  (naming scheme of caption ids)
+from .datasets import hmdb51_class_of
 from .metrics import mean_std, summarize
-from .protocols import Protocol
 
 
 @dataclass
@@ -37,23 +36,16 @@ def captioned_videos(observers: list[ObserverCaptions], labels: LabelSet, datase
     return CaptionedVideos(ids, targets, captions, [o.name for o in observers])
 
 
-def evaluate_captions(
-    videos: CaptionedVideos,
-    labels: LabelSet,
-    protocol: Protocol,
-    embedder,
-    descriptions: DescriptionConfig,
-    match: MatchConfig,
-    runs: int | None = None,
-    seed: int | None = None,
-) -> dict:
-    """Run every split of the protocol; returns per-run metrics and the mean and std of top-1 (in %)."""
-    sentences = class_sentences(labels, descriptions, embedder, dataset=protocol.dataset)
-    full = CaptionMatcher(labels, sentences, embedder, match)
+def evaluate_captions(videos: CaptionedVideos, labels: LabelSet, request, embedder, options) -> dict:
+    """Run every split of ``request.protocol`` with CaptionOptions ``options``; returns per-run metrics and the
+    mean and std of top-1 (in %)."""
+    protocol = request.protocol
+    sentences = class_sentences(labels, options.descriptions, embedder, dataset=protocol.dataset)
+    full = CaptionMatcher(labels, sentences, embedder, options.match)
     embeddings = full.embed_videos(videos.captions)  # embedded once, reused by every split
     targets = np.asarray(videos.targets)
     results = []
-    for test_classes in protocol.splits(labels, runs=runs, seed=seed):
+    for test_classes in protocol.splits(labels, runs=request.runs, seed=request.seed):
         matcher = full.subset(test_classes)
         mask = np.isin(targets, test_classes)
         scores = matcher.similarities(embeddings[mask])

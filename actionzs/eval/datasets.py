@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
-from ..text.corpora import normalise_name
 from ..text.labels import LabelSet
 
 VIDEO_EXTENSIONS = (".avi", ".mp4", ".mkv", ".webm", ".mov", ".gif")
@@ -62,14 +61,6 @@ class VideoItem:
     label: str
 
 
-def _class_lookup(labels: LabelSet) -> dict[str, str]:
-    lookup = {}
-    for label, text in zip(labels.ids, labels.texts):
-        lookup[normalise_name(label)] = label
-        lookup.setdefault(normalise_name(text), label)
-    return lookup
-
-
 def read_label_csv(path: str | Path) -> list[str]:
     """``id,name`` CSV (ViFi-CLIP / Kinetics-600 zero-shot) -> names in id order."""
     with open(path, newline="", encoding="utf-8") as fh:
@@ -91,7 +82,6 @@ def read_split(path: str | Path, labels: LabelSet, dataset: str | None = None,
     path = Path(path).expanduser()
     if not path.is_file():
         raise InputError(f"{path}: no such split file")
-    lookup = _class_lookup(labels)
     dataset = dataset or labels.name
     hmdb_official = re.search(r"_test_split\d+\.txt$", path.name)
     items = []
@@ -125,7 +115,7 @@ def read_split(path: str | Path, labels: LabelSet, dataset: str | None = None,
                     raise InputError(f"{path}:{number}: label {parts[1]!r} is not an index into the label list") from None
             if label is None:
                 raise InputError(f"{path}:{number}: cannot tell the class of {video!r} (give a label list)")
-        resolved = lookup.get(normalise_name(label))
+        resolved = labels.find(label)
         if resolved is None:
             raise InputError(f"{path}:{number}: class {label!r} is not in label set '{labels.name}'")
         items.append(VideoItem(video, resolved))
@@ -139,10 +129,9 @@ def scan_layout(root: str | Path, labels: LabelSet) -> list[VideoItem]:
     root = Path(root).expanduser()
     if not root.is_dir():
         raise InputError(f"{root}: dataset root is not a folder")
-    lookup = _class_lookup(labels)
     items = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        label = lookup.get(normalise_name(folder.name))
+        label = labels.find(folder.name)
         if label is None:
             continue
         items.extend(VideoItem(f"{folder.name}/{f.name}", label) for f in sorted(folder.iterdir())
@@ -167,9 +156,6 @@ class Validation:
     present: list[tuple[VideoItem, Path]]
     missing: list[VideoItem]
     extra: list[str]
-
-    def summary(self) -> str:
-        return f"{len(self.present)} videos found, {len(self.missing)} missing, {len(self.extra)} not in the split"
 
 
 def validate(root: str | Path, items: list[VideoItem], labels: LabelSet | None = None) -> Validation:

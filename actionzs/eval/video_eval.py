@@ -1,4 +1,8 @@
-"""Protocol evaluation of video models: split files + dataset root -> features (cached) -> metrics."""
+"""Protocol evaluation of video methods: split files + dataset root -> features (cached) -> metrics.
+
+Any zero-shot method (or an adapter over one) is scored the same way: its classifier is built once per label
+set and each run keeps the columns of its test classes.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +12,12 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..features import Sampling, encode_video, iter_features
-from ..methods.clip_zeroshot import ClipZeroShot, pool_video
-from ..text.labels import LabelSet
-from .datasets import VideoItem, read_label_csv, read_split, validate
+from .datasets import VideoItem, read_label_csv, read_split, scan_layout, validate
 from .episodes import prototype_accuracy, sample_episodes
 from .metrics import confidence_interval_95, mean_std, summarize
-from .protocols import Protocol
 
 
-def split_groups(protocol: Protocol, splits_dir: str | Path | None, labels: LabelSet) -> list[tuple[str, list[VideoItem], LabelSet]]:
+def split_groups(protocol, splits_dir, labels):
     """(name, items, label set) per split file group the protocol names."""
     files = protocol.extra.get("split_files")
     if not files:
@@ -34,99 +34,56 @@ def split_groups(protocol: Protocol, splits_dir: str | Path | None, labels: Labe
         split_labels, names = labels, None
         if label_file:
             names = read_label_csv(folder / label_file)
-            split_labels = labels.subset([labels.ids[_index_of(labels, n)] for n in names])
+            split_labels = labels.subset([labels.id_of(n) for n in names])
         items = [i for p in paths for i in read_split(p, split_labels, protocol.dataset, label_names=names)]
         groups.append((pattern, items, split_labels))
     return groups
 
 
-def _index_of(labels: LabelSet, name: str) -> int:
-    from ..text.corpora import normalise_name
-
-    keys = [normalise_name(i) for i in labels.ids]
-    try:
-        return keys.index(normalise_name(name))
-    except ValueError:
-        raise InputError(f"class {name!r} is not in label set '{labels.name}'") from None
-
-
-def _embed(items, root, encoder, sampling, cache, on_video, encode=encode_video):
-    """(present items, cached features [N, ...], data summary) for the items found under root."""
+def embed_items(items: list[VideoItem], root, method, sampling, cache=None, on_video=None):
+    """(items read, their features [N, ...], data summary) for the items of a split found under root."""
     check = validate(root, items)
     feats, errors = {}, []
-    for path, value, error in iter_features([str(p) for _, p in check.present], encoder, sampling, cache, encode):
+    for path, value, error in method.features([str(p) for _, p in check.present], sampling, cache, on_video):
         if error:
             errors.append(error)
         else:
             feats[path] = value
-        if on_video:
-            on_video(path)
-    present = [item for item, p in check.present if str(p) in feats]
+    present = [(item, str(p)) for item, p in check.present if str(p) in feats]
     summary = {"listed": len(items), "found": len(check.present), "missing": len(check.missing),
                "missing_examples": [m.path for m in check.missing[:5]], "unreadable": errors[:20],
                "evaluated": len(present)}
     if not present:
         raise InputError(f"{root}: none of the listed videos could be read")
-    paths = [str(p) for _, p in check.present if str(p) in feats]
-    return present, np.stack([feats[p] for p in paths]), summary
+    return [item for item, _ in present], np.stack([feats[p] for _, p in present]), summary
 
 
-def _few_shot_scorer(protocol, splits_dir, root, encoder, labels, templates, sampling, cache, on_video, method):
-    from ..methods.fewshot import ADAPTERS
-
-    if method not in ADAPTERS:
-        raise InputError(f"unknown adapter method '{method}' (available: {', '.join(ADAPTERS)})")
-    train = read_split(Path(splits_dir).expanduser() / protocol.extra["train_file"], labels, protocol.dataset)
-    present, features, summary = _embed(train, root, encoder, sampling, cache, on_video)
-    embeddings = pool_video(features).numpy()
-    text = ClipZeroShot(encoder, labels, templates).text_embeddings.numpy()
-    targets = np.array([labels.ids.index(i.label) for i in present])
-    fitted = ADAPTERS[method].fit(embeddings, targets, text, encoder.logit_scale)
-    score = lambda feats: fitted.scores(pool_video(feats).numpy())  # noqa: E731
-    return score, labels, {"split": protocol.extra["train_file"], "role": "support", **summary}
-
-
-def evaluate_videos(protocol: Protocol, root, splits_dir, encoder, labels: LabelSet, templates: list[str],
-                    sampling: Sampling, cache=None, runs=None, seed=None, episodes=None, on_video=None,
-                    adapter=None, adapter_labels: LabelSet | None = None, adapt_method: str = "prototype",
-                    encode=encode_video, pool=None) -> dict:
-    """Evaluate under a protocol. ``adapter`` (scores from cached features over ``adapter_labels``) replaces the
-    zero-shot text classifier; few-shot protocols fit one on their support file first. ``encode`` and ``pool``
-    (features -> unit embeddings, for episodes) follow the model family."""
-    pool = pool or (lambda feats: pool_video(feats).numpy())
-    data = []
+def evaluate_videos(request, method, labels, templates, sampling, cache=None, on_video=None, adapter=None) -> dict:
+    """Evaluate ``method`` under ``request.protocol``. An ``adapter`` (over ``method``'s features) replaces the
+    zero-shot classifier; few-shot protocols fit one on their support list first."""
+    protocol, data = request.protocol, []
     if protocol.kind == "few-shot":
-        if splits_dir is None:
-            raise InputError(f"protocol {protocol.name} reads its support and test lists from --splits")
-        adapter, adapter_labels, support_summary = _few_shot_scorer(
-            protocol, splits_dir, root, encoder, labels, templates, sampling, cache, on_video, adapt_method)
+        adapter, support_summary = _fit_on_support(request, method, labels, sampling, cache, on_video)
         data.append(support_summary)
-    groups = split_groups(protocol, splits_dir, labels)
-    if not groups:
-        from .datasets import scan_layout
-
-        groups = [("folder layout", scan_layout(root, labels), labels)]
+    groups = split_groups(protocol, request.splits, labels) or [("folder layout", scan_layout(request.root, labels), labels)]
     results = []
     for name, items, split_labels in groups:
-        present, features, summary = _embed(items, root, encoder, sampling, cache, on_video, encode)
+        present, features, summary = embed_items(items, request.root, method, sampling, cache, on_video)
         data.append({"split": name, "role": "test", **summary})
         targets = [item.label for item in present]
         if protocol.kind == "episodic":
-            results.append(_episodic(protocol, pool(features), targets, episodes, seed))
+            results.append(_episodic(protocol, method.pool(features), targets, request.episodes, request.seed))
             continue
-        class_runs = (protocol.splits(split_labels, runs=runs, seed=seed) if protocol.restricts_classes
+        scored = adapter.classes if adapter else split_labels
+        all_scores = (adapter.scorer(method) if adapter else method.classifier(split_labels, templates).scores)(features)
+        class_runs = (protocol.splits(split_labels, runs=request.runs, seed=request.seed) if protocol.restricts_classes
                       else [list(split_labels.ids)])
         for test_classes in class_runs:
+            missing = [c for c in test_classes if c not in scored.ids]
+            if missing:
+                raise InputError(f"the adapter has no class '{missing[0]}' that protocol {protocol.name} tests")
             keep = [i for i, t in enumerate(targets) if t in set(test_classes)]
-            if adapter is not None:
-                missing = [c for c in test_classes if c not in adapter_labels.ids]
-                if missing:
-                    raise InputError(f"the adapter has no class '{missing[0]}' that protocol {protocol.name} tests")
-                columns = [adapter_labels.ids.index(c) for c in test_classes]
-                scores = adapter(features[keep])[:, columns]
-            else:
-                scorer = ClipZeroShot(encoder, split_labels.subset(test_classes), templates)
-                scores = scorer.scores(features[keep])
+            scores = all_scores[keep][:, [scored.ids.index(c) for c in test_classes]]
             index = {c: i for i, c in enumerate(test_classes)}
             metrics = summarize(scores, np.array([index[targets[i]] for i in keep]))
             metrics["classes"] = list(test_classes)
@@ -140,7 +97,33 @@ def evaluate_videos(protocol: Protocol, root, splits_dir, encoder, labels: Label
     return out
 
 
-def _episodic(protocol: Protocol, embeddings, targets, episodes, seed) -> dict:
+def _fit_on_support(request, method, labels, sampling, cache, on_video):
+    """The few-shot protocol's adapter, fitted on its support list: (adapter, data summary)."""
+    from ..adapters import FROZEN_FEATURE_ADAPTERS
+    from ..adapters.base import fit_adapter
+    from ..adapters.support import SupportSet
+    from ..options import AdaptRequest
+
+    protocol = request.protocol
+    if request.adapt_method not in FROZEN_FEATURE_ADAPTERS:
+        raise InputError(f"few-shot protocols fit one of {', '.join(FROZEN_FEATURE_ADAPTERS)}, "
+                         f"not '{request.adapt_method}'")
+    if request.splits is None:
+        raise InputError(f"protocol {protocol.name} reads its support and test lists from --splits")
+    items = read_split(Path(request.splits).expanduser() / protocol.extra["train_file"], labels, protocol.dataset)
+    check = validate(request.root, items)
+    support = SupportSet([str(p) for _, p in check.present], [item.label for item, _ in check.present])
+    fit = AdaptRequest(method=request.adapt_method, prompts=request.prompts, sampling=sampling)
+    adapter, skipped = fit_adapter(fit, support, labels, cache=cache, base=method,
+                                   on_step=(lambda **_: on_video(None)) if on_video else None)
+    summary = {"split": protocol.extra["train_file"], "role": "support", "listed": len(items),
+               "found": len(check.present), "missing": len(check.missing),
+               "missing_examples": [m.path for m in check.missing[:5]], "unreadable": skipped[:20],
+               "evaluated": len(check.present) - len(skipped)}
+    return adapter, summary
+
+
+def _episodic(protocol, embeddings, targets, episodes, seed) -> dict:
     extra = protocol.extra
     accs = [100 * prototype_accuracy(embeddings, ep) for ep in sample_episodes(
         targets, extra.get("ways", 5), extra.get("shots", 1), extra.get("queries", 5),

@@ -1,7 +1,8 @@
 """"Tell me what you see": match what observers (video captioners) said to class descriptions.
 
 Both sides are embedded with a sentence-transformers model; class sentences go into a faiss index and each
-video is scored against every class by an aggregation of its sentence similarities.
+video is scored against every class by an aggregation of its sentence similarities. The captions come from
+ActivityNet-captions files, one per observer, or from an image-to-text model run on the videos now.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ..defaults import EMBEDDER
 from ..errors import InputError
 from ..index import CosineIndex
 from ..text.labels import LabelSet
+from .base import VideoMethod
 
 COMBINE = ("concat", "mean", "all")
 MIN_CENTER_VIDEOS = 20
@@ -81,38 +84,8 @@ class CaptionMatcher:
                               self.embedder, self.config, _vectors=self.vectors[rows])
 
     def embed_videos(self, videos: list[list[list[str]]], reference: list[list[list[str]]] | None = None) -> np.ndarray:
-        """videos[i][o] is observer o's list of captions for video i -> unit [N, D] embeddings.
-
-        With ``config.center`` the mean embedding of ``reference`` (default: these videos) is subtracted; it
-        is skipped below MIN_CENTER_VIDEOS videos, where a mean would mostly be the videos themselves.
-        """
-        embedded = self._embed(videos)
-        if not self.config.center:
-            return embedded
-        base = embedded if reference is None else self._embed(reference)
-        if len(base) < MIN_CENTER_VIDEOS:
-            return embedded
-        centred = embedded - base.mean(axis=0)
-        return centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
-
-    def _embed(self, videos: list[list[list[str]]]) -> np.ndarray:
-        cfg = self.config
-        texts, groups = [], []
-        for observers in videos:
-            per_observer = [caps[:1] if cfg.first_only else caps for caps in observers if caps]
-            if not per_observer:
-                raise InputError("a video has no captions from any observer")
-            if cfg.combine == "concat":
-                pieces = [" ".join(c for caps in per_observer for c in caps)]
-            elif cfg.combine == "mean":
-                pieces = [" ".join(caps) for caps in per_observer]
-            else:
-                pieces = [c for caps in per_observer for c in caps]
-            groups.append((len(texts), len(texts) + len(pieces)))
-            texts.extend(pieces)
-        vectors = self.embedder.encode(texts)
-        out = np.stack([vectors[a:b].mean(0) for a, b in groups])
-        return out / np.linalg.norm(out, axis=1, keepdims=True)
+        """See ``embed_captions``."""
+        return embed_captions(videos, self.embedder, self.config, reference)
 
     def similarities(self, video_embeddings: np.ndarray) -> np.ndarray:
         """[N, D] -> [N, C] class similarities (cosine scale)."""
@@ -138,3 +111,125 @@ class CaptionMatcher:
     def scores(self, video_embeddings: np.ndarray) -> np.ndarray:
         """[N, D] -> [N, C] logits (scaled similarities)."""
         return self.config.scale * self.similarities(video_embeddings)
+
+
+def embed_captions(videos: list[list[list[str]]], embedder, config: MatchConfig,
+                   reference: list[list[list[str]]] | None = None) -> np.ndarray:
+    """videos[i][o] is observer o's list of captions for video i -> unit [N, D] embeddings.
+
+    With ``config.center`` the mean embedding of ``reference`` (default: these videos) is subtracted; it
+    is skipped below MIN_CENTER_VIDEOS videos, where a mean would mostly be the videos themselves.
+    """
+    embedded = _embed(videos, embedder, config)
+    if not config.center:
+        return embedded
+    base = embedded if reference is None else _embed(reference, embedder, config)
+    if len(base) < MIN_CENTER_VIDEOS:
+        return embedded
+    centred = embedded - base.mean(axis=0)
+    return centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
+
+
+def _embed(videos: list[list[list[str]]], embedder, config: MatchConfig) -> np.ndarray:
+    texts, groups = [], []
+    for observers in videos:
+        per_observer = [caps[:1] if config.first_only else caps for caps in observers if caps]
+        if not per_observer:
+            raise InputError("a video has no captions from any observer")
+        if config.combine == "concat":
+            pieces = [" ".join(c for caps in per_observer for c in caps)]
+        elif config.combine == "mean":
+            pieces = [" ".join(caps) for caps in per_observer]
+        else:
+            pieces = [c for caps in per_observer for c in caps]
+        groups.append((len(texts), len(texts) + len(pieces)))
+        texts.extend(pieces)
+    vectors = embedder.encode(texts)
+    out = np.stack([vectors[a:b].mean(0) for a, b in groups])
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+class CaptionMethod(VideoMethod):
+    """Features are caption embeddings (centred over every captioned video at hand); classes are their description
+    sentences. The "model" is the sentence embedder."""
+
+    name = "caption"
+    default_model = EMBEDDER
+
+    def __init__(self, embedder, options, observers, captioner=None):
+        super().__init__(embedder)
+        self.options = options
+        self.observers = observers
+        self.captioner = captioner
+
+    @classmethod
+    def load(cls, model=None, device="cpu", captions=None) -> "CaptionMethod":
+        from ..defaults import CAPTIONER
+        from ..models.captioner import load_captioner
+        from ..models.embedder import load_embedder
+        from ..options import CaptionOptions
+        from ..text.captions import read_observers
+
+        options = captions or CaptionOptions()
+        if options.captions:
+            observers, captioner = read_observers(options.captions), None
+        else:  # caption the videos now, with an image-to-text model
+            observers, captioner = [], load_captioner(options.captioner or CAPTIONER, device=device)
+        return cls(load_embedder(options.embedder), options, observers, captioner)
+
+    @classmethod
+    def templates(cls, prompts):
+        return None, ["{}"]
+
+    @property
+    def model_name(self) -> str:
+        return self.options.embedder
+
+    @property
+    def untrained(self) -> bool:
+        if self.captioner is not None:
+            return self.captioner.untrained
+        return any(o.name.startswith("random:") for o in self.observers)
+
+    def setup(self, sampling) -> dict:
+        names = [o.name for o in self.observers] or [self.captioner.name]
+        return {"captions": names, **self.options.match.as_dict()}
+
+    def features(self, videos, sampling=None, cache=None, on_video=None):
+        from ..models.captioner import caption_videos
+        from ..text.captions import video_key
+
+        videos = [str(v) for v in videos]
+        observers, failed = self.observers, {}
+        if self.captioner is not None:
+            observer, failures = caption_videos(videos, self.captioner)
+            observers, failed = [observer], {f["video"]: f["error"] for f in failures}
+        known = set().union(*(o.videos for o in observers))
+        keys = {v: video_key(v, known) for v in videos if v not in failed}
+        found = [v for v in videos if keys.get(v)]
+        embedded = {}
+        if found:
+            said = lambda key: [[c.sentence for c in o.videos.get(key, [])] for o in observers]  # noqa: E731
+            vectors = embed_captions([said(keys[v]) for v in found], self.encoder, self.options.match,
+                                     reference=[said(key) for key in sorted(known)])
+            embedded = dict(zip(found, vectors))
+        sources = ", ".join(map(str, self.options.captions))
+        for video in videos:
+            if video in failed:
+                yield video, None, failed[video]
+                continue
+            if video in embedded:
+                yield video, embedded[video], None
+            else:
+                yield video, None, f"{video}: no captions for this video in {sources}"
+            if on_video:
+                on_video(video)
+
+    def classifier(self, classes, templates) -> CaptionMatcher:
+        from ..text.corpora import class_sentences
+
+        sentences = class_sentences(classes, self.options.descriptions, self.encoder, dataset=classes.name)
+        return CaptionMatcher(classes, sentences, self.encoder, self.options.match)
+
+    def pool(self, features) -> np.ndarray:
+        return np.asarray(features)

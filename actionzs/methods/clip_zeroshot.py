@@ -6,7 +6,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..text.labels import LabelSet
+from ..defaults import CLIP_MODEL
+from ..features import encode_video
+from .base import TextClassifier, VideoMethod
 
 
 def pool_video(features: np.ndarray | torch.Tensor) -> torch.Tensor:
@@ -22,24 +24,33 @@ def ensemble_text_embeddings(encoder, texts: tuple[str, ...], templates: list[st
     return F.normalize(embedded.mean(dim=1), dim=-1)
 
 
-class ClipZeroShot:
+class ClipZeroShot(TextClassifier):
     """Scores are logits: the model's own logit scale times the cosine similarity (softmax gives probabilities)."""
 
-    name = "clip"
-
-    def __init__(self, encoder, classes: LabelSet, templates: list[str]):
-        self.encoder = encoder
-        self.classes = classes
-        self.templates = list(templates)
-        self._text: torch.Tensor | None = None
-
-    @property
-    def text_embeddings(self) -> torch.Tensor:
-        if self._text is None:
-            self._text = ensemble_text_embeddings(self.encoder, self.classes.texts, self.templates)
-        return self._text
+    def embed_classes(self) -> torch.Tensor:
+        return ensemble_text_embeddings(self.encoder, self.classes.texts, self.templates)
 
     def scores(self, video_features: np.ndarray) -> np.ndarray:
         """[N, V, T, D] features -> [N, C] logits."""
         videos = pool_video(video_features)
         return (self.encoder.logit_scale * videos @ self.text_embeddings.T).numpy()
+
+
+class ClipMethod(VideoMethod):
+    name = "clip"
+    default_model = CLIP_MODEL
+
+    @classmethod
+    def load(cls, model=None, device="cpu", captions=None) -> "ClipMethod":
+        from ..models.clip import load_clip
+
+        return cls(load_clip(model or cls.default_model, device=device))
+
+    def encode(self, path, sampling) -> np.ndarray:
+        return encode_video(path, self.encoder, sampling)
+
+    def classifier(self, classes, templates) -> ClipZeroShot:
+        return ClipZeroShot(self.encoder, classes, templates)
+
+    def pool(self, features) -> np.ndarray:
+        return pool_video(features).numpy()

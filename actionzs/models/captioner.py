@@ -1,4 +1,4 @@
-"""Image-to-text captioners from Hugging Face (BLIP, GIT, ...) applied to video frames."""
+"""Image-to-text captioners from Hugging Face (BLIP, GIT, ...) applied to video frames, window by window."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..errors import ModelUnavailableError
+from ..defaults import CAPTION_WINDOW_S, CAPTIONER
+from ..errors import ModelUnavailableError, VideoError
+from ..text.captions import Caption, ObserverCaptions
 from . import registry
-
-DEFAULT_CAPTIONER = "Salesforce/blip-image-captioning-base"
 
 # UNTRAINED tiny BLIP for tests: random weights, a 64-word vocabulary; its captions are noise.
 _TINY_WORDS = ("a man woman person is are the of on in with and riding horse playing ball running jumping water "
@@ -62,7 +62,7 @@ def tiny_blip(seed: int = 0):
     return model, BlipProcessor(image_processor=image_processor, tokenizer=tokenizer)
 
 
-def load_captioner(name: str = DEFAULT_CAPTIONER, device: str = "cpu") -> Captioner:
+def load_captioner(name: str = CAPTIONER, device: str = "cpu") -> Captioner:
     """A Hugging Face image-to-text model by name or local folder, or ``random:blip-tiny`` for tests."""
     if name == "random:blip-tiny":
         model, processor = tiny_blip()
@@ -80,3 +80,35 @@ def load_captioner(name: str = DEFAULT_CAPTIONER, device: str = "cpu") -> Captio
     except Exception as exc:
         raise ModelUnavailableError(f"cannot load captioner '{name}': {str(exc).splitlines()[0]}") from None
     return Captioner(name, model, processor, False, device)
+
+
+def caption_video(path, captioner: Captioner, window_s: float = CAPTION_WINDOW_S,
+                  stride_s: float = CAPTION_WINDOW_S) -> list[Caption]:
+    """Caption the middle frame of each window; consecutive identical captions merge into one stretch."""
+    from ..video import open_video, sliding_windows
+
+    with open_video(path) as video:
+        windows = sliding_windows(len(video), video.info.fps, window_s, stride_s, frames_per_window=1)
+        frames = video.frames([int(w.indices[0]) for w in windows])
+    captions: list[Caption] = []
+    for window, sentence in zip(windows, captioner.caption(frames)):
+        if captions and captions[-1].sentence == sentence:
+            captions[-1].end = round(window.end, 3)
+        else:
+            captions.append(Caption(sentence, round(window.start, 3), round(window.end, 3)))
+    return captions
+
+
+def caption_videos(videos, captioner: Captioner, window_s: float = CAPTION_WINDOW_S,
+                   stride_s: float = CAPTION_WINDOW_S, on_video=None) -> tuple[ObserverCaptions, list[dict]]:
+    """(captions of each readable video, as an observer named after the model; one error entry per unreadable one)."""
+    observer = ObserverCaptions(captioner.name)
+    errors = []
+    for video in videos:
+        try:
+            observer.videos[str(video)] = caption_video(video, captioner, window_s, stride_s)
+        except VideoError as exc:
+            errors.append({"video": str(video), "error": str(exc)})
+        if on_video:
+            on_video(str(video))
+    return observer, errors

@@ -6,7 +6,6 @@ spec the encoder expects, and a stable ``key`` that names the weights for the fe
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import torch
@@ -14,27 +13,17 @@ import torch
 from ..errors import ModelUnavailableError
 from ..video.transforms import PixelSpec
 from . import registry, tiny
+from .base import Encoder, weights_key
 
 #: Call counters, so tests and benchmarks can see when encoders really run.
 ENCODE_CALLS = {"image": 0, "text": 0}
 
 
 @dataclass
-class ClipEncoder:
-    """A loaded CLIP-style model. Embeddings are returned unnormalised; methods normalise."""
+class ClipEncoder(Encoder):
+    """A loaded CLIP-style model, open_clip or Hugging Face. Embeddings are returned unnormalised; methods normalise."""
 
-    name: str
-    key: str
-    pixel: PixelSpec
-    untrained: bool
-    backend: str
-    model: torch.nn.Module
-    tokenizer: object
-    device: str = "cpu"
-
-    @property
-    def logit_scale(self) -> float:
-        return float(self.model.logit_scale.exp().item())
+    backend: str = "open_clip"
 
     @torch.no_grad()
     def encode_images(self, pixels: torch.Tensor, batch_size: int = 32) -> torch.Tensor:
@@ -71,23 +60,14 @@ def _tensor(out) -> torch.Tensor:
     raise TypeError(f"unexpected output from transformers: {type(out).__name__}")
 
 
-def _weights_key(model: torch.nn.Module) -> str:
-    """Content hash of a model's parameters: identifies random or local weights for the cache."""
-    digest = hashlib.sha256()
-    for name, tensor in sorted(model.state_dict().items()):
-        digest.update(name.encode())
-        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    return digest.hexdigest()[:16]
-
-
 def load_clip(name: str, device: str = "cpu") -> ClipEncoder:
     """Load a CLIP-style encoder by name (see ``registry``); raises ``ModelUnavailableError`` in one line."""
     ref = registry.parse_model_name(name)
     if ref.kind == "random":
         model, tokenizer, backend, pixel = tiny.build_clip(ref.source)
         model.eval()
-        return ClipEncoder(name, f"random-{ref.source}-{_weights_key(model)}", pixel, True, backend,
-                           model.to(device), tokenizer, device)
+        return ClipEncoder(name, f"random-{ref.source}-{weights_key(model)}", pixel, True, model.to(device), tokenizer,
+                           backend=backend, device=device)
     if ref.kind == "open_clip":
         return _load_open_clip(ref, device)
     return _load_hf_clip(ref, device)
@@ -111,8 +91,8 @@ def _load_open_clip(ref: registry.ModelRef, device: str) -> ClipEncoder:
     size = cfg.get("size", model.visual.image_size)
     size = size[0] if isinstance(size, (tuple, list)) else size
     pixel = PixelSpec(int(size), tuple(cfg.get("mean", PixelSpec.mean)), tuple(cfg.get("std", PixelSpec.std)))
-    key = ref.name if not ref.is_local else f"{ref.arch}-{_weights_key(model)}"
-    return ClipEncoder(ref.name, key, pixel, False, "open_clip", model, tokenizer, device)
+    key = ref.name if not ref.is_local else f"{ref.arch}-{weights_key(model)}"
+    return ClipEncoder(ref.name, key, pixel, False, model, tokenizer, backend="open_clip", device=device)
 
 
 def _load_hf_clip(ref: registry.ModelRef, device: str) -> ClipEncoder:
@@ -131,5 +111,5 @@ def _load_hf_clip(ref: registry.ModelRef, device: str) -> ClipEncoder:
     ip = processor.image_processor
     size = ip.crop_size["height"] if getattr(ip, "crop_size", None) else model.config.vision_config.image_size
     pixel = PixelSpec(int(size), tuple(ip.image_mean), tuple(ip.image_std))
-    key = ref.name if not ref.is_local else f"hf-{_weights_key(model)}"
-    return ClipEncoder(ref.name, key, pixel, False, "hf", model, processor.tokenizer, device)
+    key = ref.name if not ref.is_local else f"hf-{weights_key(model)}"
+    return ClipEncoder(ref.name, key, pixel, False, model, processor.tokenizer, backend="hf", device=device)

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cache import atomic_write, default_cache_dir
+from ..cache import atomic_write
+from ..defaults import EMBEDDER, cache_dir
 from ..errors import ModelUnavailableError
 from . import registry
-
-DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
 
 
 def _local_minilm() -> str | None:
@@ -59,14 +58,14 @@ class SentenceEmbedder:
 _LOADED: dict[str, SentenceEmbedder] = {}
 
 
-def load_embedder(name: str = DEFAULT_EMBEDDER, cache: bool = True) -> SentenceEmbedder:
+def load_embedder(name: str = EMBEDDER, cache: bool = True) -> SentenceEmbedder:
     """Load by sentence-transformers name or local path; one-line error when unreachable offline."""
     if name in _LOADED:
         return _LOADED[name]
     from sentence_transformers import SentenceTransformer
 
     source = name
-    if name in (DEFAULT_EMBEDDER, f"sentence-transformers/{DEFAULT_EMBEDDER}") and _local_minilm():
+    if name in (EMBEDDER, f"sentence-transformers/{EMBEDDER}") and _local_minilm():
         source = _local_minilm()
     elif not Path(name).expanduser().exists():
         repo = name if "/" in name else f"sentence-transformers/{name}"
@@ -76,6 +75,6 @@ def load_embedder(name: str = DEFAULT_EMBEDDER, cache: bool = True) -> SentenceE
                                     device="cpu")
     except Exception as exc:
         raise ModelUnavailableError(f"cannot load sentence embedder '{name}': {str(exc).splitlines()[0]}") from None
-    embedder = SentenceEmbedder(name, model, default_cache_dir() if cache else None)
+    embedder = SentenceEmbedder(name, model, cache_dir() if cache else None)
     _LOADED[name] = embedder
     return embedder

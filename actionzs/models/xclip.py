@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from ..errors import InputError, ModelUnavailableError
 from ..video.transforms import PixelSpec
 from . import registry
-from .clip import _weights_key
+from .base import Encoder, weights_key
 
 TINY_XCLIP = {  # UNTRAINED, random weights: for tests only
     "projection_dim": 32,
@@ -32,19 +32,10 @@ TINY_XCLIP = {  # UNTRAINED, random weights: for tests only
 
 
 @dataclass
-class XClipEncoder:
-    name: str
-    key: str
-    pixel: PixelSpec
-    num_frames: int
-    untrained: bool
-    model: torch.nn.Module
-    tokenizer: object
-    device: str = "cpu"
+class XClipEncoder(Encoder):
+    """A loaded XCLIPModel; ``num_frames`` is what its multi-frame integration transformer takes per clip."""
 
-    @property
-    def logit_scale(self) -> float:
-        return float(self.model.logit_scale.exp().item())
+    num_frames: int = 8
 
     def video_parts(self, pixels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """float [B, T, 3, S, S] -> (video embeddings [B, D], prompt features [B, P, D]); differentiable."""
@@ -64,6 +55,12 @@ class XClipEncoder:
         batch = self.tokenizer(texts, padding=True, truncation=True, return_tensors="pt").to(self.device)
         out = self.model.text_model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
         return self.model.text_projection(out[1])
+
+    def class_text(self, class_texts, templates: list[str]) -> torch.Tensor:
+        """[C, D] class text embeddings: each class's prompts embedded and averaged (differentiable, so fine-tuning
+        and zero-shot scoring share it)."""
+        embeds = self.text_embeds([t.format(c) for c in class_texts for t in templates])
+        return embeds.reshape(len(class_texts), len(templates), -1).mean(dim=1)
 
     def logits(self, video: torch.Tensor, patches: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
         """[B, D], [B, P, D], [K, D] -> [B, K]: video-specific prompts, cosine, learned temperature."""
@@ -92,8 +89,8 @@ def wrap(name: str, model, tokenizer, untrained: bool, pixel: PixelSpec | None =
          device: str = "cpu") -> XClipEncoder:
     vision = model.config.vision_config
     pixel = pixel or PixelSpec(vision.image_size)
-    return XClipEncoder(name, key or f"xclip-{_weights_key(model)}", pixel, vision.num_frames, untrained,
-                        model.to(device), tokenizer, device)
+    return XClipEncoder(name, key or f"xclip-{weights_key(model)}", pixel, untrained, model.to(device), tokenizer,
+                        num_frames=vision.num_frames, device=device)
 
 
 def load_xclip(name: str, device: str = "cpu") -> XClipEncoder:

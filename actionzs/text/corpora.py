@@ -33,11 +33,6 @@ _NAME_KEYS = ("word", "class", "label", "name", "action")
 _TEXT_KEYS = ("defn", "description", "descriptions", "text", "sentences", "definition")
 
 
-def normalise_name(name: str) -> str:
-    """'Brush_Hair', 'brush hair' and 'BrushHair' are the same class."""
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
 def split_sentences(text: str) -> list[str]:
     """Paragraphs (lines) split at sentence-ending punctuation followed by a capital or digit."""
     sentences = []
@@ -103,16 +98,12 @@ def _as_texts(value) -> list[str]:
 def read_corpus(path: str | Path, labels: LabelSet) -> dict[str, list[str]]:
     """Raw texts per class id from a corpus file or folder (see module doc for formats)."""
     path = Path(path).expanduser()
-    lookup = {}
-    for label, text in zip(labels.ids, labels.texts):
-        lookup[normalise_name(label)] = label
-        lookup.setdefault(normalise_name(text), label)
 
     def class_of(name) -> str | None:
         key = str(name).strip()
         if key.isdigit() and int(key) < len(labels):
             return labels.ids[int(key)]
-        return lookup.get(normalise_name(key))
+        return labels.find(key)
 
     raw: dict[str, list[str]] = {}
 

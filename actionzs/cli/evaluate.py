@@ -1,0 +1,109 @@
+"""``actionzs eval``."""
+
+from __future__ import annotations
+
+import click
+
+from .. import defaults
+from ..adapters import FROZEN_FEATURE_ADAPTERS
+from ..methods import METHODS
+from .options import bundle, cache_options, caption_options, device_option, prompts_option, sampling_options
+
+
+def _anticipation(history, limit, all_windows, llm, decoding):
+    from ..anticipation.llm_method import LLMSettings
+    from ..options import AnticipationOptions
+
+    return AnticipationOptions(history=history, limit=limit, subset=not all_windows,
+                               llm=None if llm == "none" else llm, settings=LLMSettings(decoding=decoding))
+
+
+anticipation_options = bundle(
+    "anticipation", _anticipation,
+    click.option("--history", type=click.Choice(["gt", "recog", "both"]), default="both", show_default=True,
+                 help="[anticipation] observed actions as annotated or as recognised."),
+    click.option("--limit", type=int, default=None, help="[anticipation] evaluate this many windows, evenly spread."),
+    click.option("--all-windows", is_flag=True, help="[anticipation] every window, not the 600-window subset."),
+    click.option("--llm", default=defaults.LLM, show_default=True,
+                 help="[anticipation] causal LM, or 'none' for the baselines only."),
+    click.option("--decoding", type=click.Choice(["rank", "generate"]), default="rank", show_default=True,
+                 help="[anticipation] the LLM ranks candidate continuations, or generates (see anticipate --help)."),
+)
+
+
+@click.command(name="eval")
+@click.option("-p", "--protocol", required=False, help="Protocol name (see --list) or a protocol YAML file.")
+@click.option("--list", "list_protocols", is_flag=True, help="List the built-in protocols and exit.")
+@click.option("--method", type=click.Choice(list(METHODS)), default=None,
+              help="The method scoring the dataset's videos [default: clip; caption when --captions is given]. "
+                   + METHODS.help())
+@click.option("--root", type=click.Path(file_okay=False), default=None, help="Dataset folder (class folders of videos).")
+@click.option("--splits", type=click.Path(file_okay=False), default=None,
+              help="Folder of the protocol's split files (e.g. UCF101's ucfTrainTestlist).")
+@click.option("-m", "--model", default=None, help="Model name or path [default: the method's].")
+@prompts_option
+@sampling_options
+@click.option("--episodes", type=int, default=None, help="[episodic] number of episodes [default: the protocol's].")
+@click.option("--adapter", type=click.Path(file_okay=False), default=None, help="Score with an adapter from `actionzs adapt`.")
+@anticipation_options
+@click.option("--adapt-method", type=click.Choice(FROZEN_FEATURE_ADAPTERS), default=defaults.ADAPTER, show_default=True,
+              help="[few-shot protocols] adapter fitted on the K-shot support list.")
+@cache_options
+@device_option
+@caption_options
+@click.option("--runs", type=int, default=None,
+              help="Runs of a random-class protocol, or the first N of fixed ones [default: all the protocol's].")
+@click.option("--seed", type=int, default=None, help="Seed of a random-class protocol [default: the protocol's].")
+@click.option("--out-dir", default=None, help="Write report.json, report.md and confusion.png here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full JSON report.")
+def eval_(protocol, list_protocols, method, root, splits, model, prompts, sampling, episodes, adapter, anticipation,
+          adapt_method, cache, device, captions, runs, seed, out_dir, as_json):
+    """Evaluate a method under a published protocol, with a report that says how to reproduce it.
+
+    \b
+    Examples:
+      actionzs eval --list
+      actionzs eval -p ucf101-zs-split1 --root UCF-101/ --splits ucfTrainTestlist/ -m ViT-B-16:openai
+      actionzs eval -p ucf101-5way-1shot --root UCF-101/ --splits arn_splits/ --episodes 1000
+      actionzs eval -p ucf101-kshot-4 --root UCF-101/ --splits vifi_splits/ --adapt-method linear
+      actionzs eval -p ucf101-zs-split1 --root UCF-101/ --splits ucfTrainTestlist/ --adapter my_adapter
+      actionzs eval -p hmdb51-truze --captions obs1/hmdb51.json --captions obs2/hmdb51.json
+      actionzs eval -p hmdb51-random50 --runs 10 --seed 0 --captions ... --out-dir reports/r50
+    \b
+    The published "tell me what you see" setup (observers + web documents, 1-NN):
+      actionzs eval -p hmdb51-truze --captions ... --corpus class_texts/ --no-own-descriptions \\
+          --append-class-name --combine concat --aggregate max --no-center
+    """
+    from ..errors import InputError
+    from ..eval.protocols import available_protocols, load_protocol
+    from ..output import progress, render_eval, render_rows, warn, write_report
+
+    if list_protocols or not protocol:
+        rows = [{"name": name, "kind": p.kind, "description": " ".join(p.description.split())[:80]}
+                for name, p in ((name, load_protocol(name)) for name in available_protocols())]
+        click.echo(render_rows(rows, [("name", 20), ("kind", 10), ("description", 0)], False, header=False), nl=False)
+        if not list_protocols:
+            raise InputError("choose a protocol with --protocol NAME (listed above)")
+        return
+    from ..api import EvalRequest, evaluate
+
+    request = EvalRequest(load_protocol(protocol), root, splits, runs, seed, episodes, method, model, prompts, adapter,
+                          adapt_method)
+    bar = progress("windows" if request.protocol.kind == "anticipation" else "videos")
+    try:
+        report = evaluate(request, sampling=sampling, captions=captions, anticipation=anticipation, cache=cache,
+                          device=device, on_item=lambda: bar.update(1))
+    finally:
+        bar.close()
+    if report["setup"].get("untrained"):
+        from ..models.tiny import UNTRAINED_WARNING
+
+        warn(UNTRAINED_WARNING)
+    for entry in report["result"].get("data", []):
+        if entry["missing"] and entry.get("role") == "test":
+            warn(f"{entry['split']}: {entry['missing']} of {entry['listed']} videos missing under {root} "
+                 f"(e.g. {entry['missing_examples'][0]}); evaluated the {entry['evaluated']} found")
+    if out_dir:
+        for path in write_report(out_dir, report):
+            click.echo(f"wrote {path}", err=True)
+    click.echo(render_eval(report, as_json), nl=False)

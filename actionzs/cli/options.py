@@ -1,0 +1,138 @@
+"""Options shared by several commands. Each decorator declares its options and hands the command one typed
+object built from them (``sampling: Sampling``, ``captions: CaptionOptions``, ``cache: FeatureCache``, ...), so
+commands never pass loose values or dicts along. Heavy imports happen only when a command runs."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from dataclasses import dataclass
+
+import click
+
+from .. import defaults
+
+
+def bundle(target: str, build, *options):
+    """Declare ``options`` and give the command ``target=build(**their values)``; ``build``'s parameter names are
+    the options' names."""
+    names = list(inspect.signature(build).parameters)
+
+    def decorator(command):
+        @functools.wraps(command)
+        def wrapper(*args, **kwargs):
+            kwargs[target] = build(**{name: kwargs.pop(name) for name in names})
+            return command(*args, **kwargs)
+
+        for option in reversed(options):
+            wrapper = option(wrapper)
+        return wrapper
+
+    return decorator
+
+
+def _sampling(frames, clips, crops, stride):
+    from ..features import Sampling
+
+    return Sampling(frames=frames, clips=clips, crops=int(crops), stride=stride)
+
+
+sampling_options = bundle(
+    "sampling", _sampling,
+    click.option("--frames", default=defaults.FRAMES, show_default=True,
+                 help="Frames per view: one from each of N equal segments (TSN)."),
+    click.option("--clips", default=1, show_default=True, help="Temporal views (clips) per video."),
+    click.option("--crops", type=click.Choice(["1", "3"]), default="1", show_default=True,
+                 help="Spatial views: centre crop, or three crops along the long side."),
+    click.option("--stride", type=int, default=None, help="Dense clips with this frame stride (default: TSN segments)."),
+)
+
+
+def _cache(cache_dir, no_cache):
+    from ..cache import FeatureCache
+
+    return FeatureCache(cache_dir, enabled=not no_cache)
+
+
+cache_options = bundle(
+    "cache", _cache,
+    click.option("--cache-dir", default=None, help="Feature cache folder [default: $ACTIONZS_CACHE or ~/.cache/actionzs]."),
+    click.option("--no-cache", is_flag=True, help="Neither read nor write cached features."),
+)
+
+
+def _captions(captions, captioner, embedder, corpus, no_own_descriptions, select, min_words, max_sentences,
+              append_class_name, include_class_name, combine, aggregate, center):
+    from ..methods.caption_match import MatchConfig
+    from ..options import CaptionOptions
+    from ..text.corpora import DescriptionConfig
+
+    descriptions = DescriptionConfig(corpora=tuple(corpus), own=not no_own_descriptions, select=select,
+                                     min_words=min_words, max_sentences=max_sentences,
+                                     append_class_name=append_class_name, include_class_name=include_class_name)
+    return CaptionOptions(tuple(captions), captioner, embedder, descriptions,
+                          MatchConfig(combine=combine, aggregate=aggregate, center=center))
+
+
+caption_options = bundle(
+    "captions", _captions,
+    click.option("--captions", multiple=True, type=click.Path(dir_okay=False),
+                 help="[caption] ActivityNet-captions JSON of one observer; repeat for several."),
+    click.option("--captioner", default=None,
+                 help=f"[caption] without --captions, caption the videos now with this image-to-text model "
+                      f"[default: {defaults.CAPTIONER}]."),
+    click.option("--embedder", default=defaults.EMBEDDER, show_default=True,
+                 help="[caption] sentence-transformers model name or path."),
+    click.option("--corpus", multiple=True, type=click.Path(),
+                 help="[caption] extra class descriptions: folder of <class>.txt, .json or .csv; repeatable."),
+    click.option("--no-own-descriptions", is_flag=True, help="[caption] leave out actionzs's own descriptions."),
+    click.option("--select/--no-select", default=True, show_default=True,
+                 help="[caption] keep only the --max-sentences sentences of --min-words words most like the class name."),
+    click.option("--min-words", default=15, show_default=True, help="[caption] shortest corpus sentence kept."),
+    click.option("--max-sentences", default=10, show_default=True, help="[caption] sentences kept per class and corpus."),
+    click.option("--append-class-name", is_flag=True, help="[caption] append the class name to each sentence (the paper)."),
+    click.option("--include-class-name", is_flag=True,
+                 help="[caption] use each label's text as one more description (needed when a label has none)."),
+    click.option("--combine", type=click.Choice(["concat", "mean", "all"]), default="mean", show_default=True,
+                 help="[caption] average the observers' caption embeddings, or join their captions into one text (the paper)."),
+    click.option("--aggregate", type=click.Choice(["max", "mean", "centroid", "knn"]), default="centroid",
+                 show_default=True, help="[caption] class score from its sentences: centroid, mean, nearest (the paper), k-NN vote."),
+    click.option("--center/--no-center", default=True, show_default=True,
+                 help="[caption] subtract the mean caption embedding of all captioned videos (unlabelled)."),
+)
+
+
+@dataclass(frozen=True)
+class Output:
+    """Where results go and in which format: table, json or csv (the --out file's extension decides too)."""
+
+    format: str
+    path: str | None
+
+    def write(self, text: str) -> None:
+        from ..output import emit
+
+        emit(text, self.path)
+
+
+def _output(as_json, as_csv, out):
+    from ..output import output_format
+
+    return Output(output_format(as_json, as_csv, out), out)
+
+
+def _output_no_csv(as_json, out):
+    return _output(as_json, False, out)
+
+
+_json = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
+_out = click.option("-o", "--out", default=None, help="Write the output to this file (atomically) instead of stdout.")
+output_options = bundle("output", _output, _json,
+                        click.option("--csv", "as_csv", is_flag=True, help="One row per (video, rank)."), _out)
+json_output_options = bundle("output", _output_no_csv, _json, _out)
+
+json_flag = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
+device_option = click.option("--device", default=defaults.DEVICE, show_default=True,
+                             help="torch device, e.g. cuda; bfloat16 autocast when training on CUDA.")
+prompts_option = click.option("--prompts", default=None,
+                              help="Prompt ensemble from prompts/clip.yaml (classname, single, video, ...) or a YAML file.")

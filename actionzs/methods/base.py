@@ -1,0 +1,101 @@
+"""The shape every zero-shot method has, so that tasks never ask which method they run.
+
+A loaded ``VideoMethod`` turns videos into features (cached per video content, model and sampling), pools
+features into unit video embeddings (for adapters and episodes), and builds a ``TextClassifier`` for a label
+set whose ``scores`` turn features into logits ``[N, C]``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Callable, ClassVar, Iterable, Iterator
+
+import numpy as np
+
+from ..features import Sampling, iter_features
+from ..text.labels import LabelSet
+from ..text.prompts import clip_templates
+
+Features = Iterator[tuple[str, "np.ndarray | None", "str | None"]]
+
+
+class TextClassifier(ABC):
+    """Scores of cached features against a label set's prompt-ensembled texts; the text side is computed once."""
+
+    def __init__(self, encoder, classes: LabelSet, templates: list[str]):
+        self.encoder = encoder
+        self.classes = classes
+        self.templates = list(templates)
+        self._text = None
+
+    @property
+    def text_embeddings(self):
+        if self._text is None:
+            self._text = self.embed_classes()
+        return self._text
+
+    @abstractmethod
+    def embed_classes(self):
+        """The class side, one row per class."""
+
+    @abstractmethod
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        """[N, ...] features -> [N, C] logits."""
+
+
+class VideoMethod(ABC):
+    """A zero-shot method with its model loaded."""
+
+    name: ClassVar[str]
+    default_model: ClassVar[str]
+    default_prompts: ClassVar[str | None] = None  # None: the default ensemble of prompts/clip.yaml
+
+    def __init__(self, encoder):
+        self.encoder = encoder
+
+    @classmethod
+    @abstractmethod
+    def load(cls, model: str | None = None, device: str = "cpu", captions=None) -> "VideoMethod":
+        """Load ``model`` (default: the method's). ``captions`` (CaptionOptions) is for methods that read captions."""
+
+    @classmethod
+    def templates(cls, prompts: str | None) -> tuple[str | None, list[str]]:
+        """(ensemble name, templates) for ``--prompts``."""
+        return clip_templates(prompts or cls.default_prompts)
+
+    @property
+    def model_name(self) -> str:
+        return self.encoder.name
+
+    @property
+    def key(self) -> str:
+        return self.encoder.key
+
+    @property
+    def untrained(self) -> bool:
+        return self.encoder.untrained
+
+    def encode(self, path: Path, sampling: Sampling) -> np.ndarray:
+        """One video's features (what the cache stores)."""
+        raise NotImplementedError(f"the {self.name} method does not encode single videos")
+
+    def features(self, videos: Iterable, sampling: Sampling, cache=None,
+                 on_video: Callable[[str], None] | None = None) -> Features:
+        """``(path, features, None)`` or ``(path, None, error line)`` per video, in order; bad videos never stop it."""
+        for path, features, error in iter_features(videos, self.key, sampling, cache, lambda p: self.encode(p, sampling)):
+            yield path, features, error
+            if on_video:
+                on_video(path)
+
+    def setup(self, sampling: Sampling) -> dict:
+        """How videos were seen, as reports record it."""
+        return sampling.as_dict()
+
+    @abstractmethod
+    def classifier(self, classes: LabelSet, templates: list[str]) -> TextClassifier:
+        """A classifier over ``classes``."""
+
+    @abstractmethod
+    def pool(self, features: np.ndarray) -> np.ndarray:
+        """[N, ...] features -> [N, D] unit video embeddings."""

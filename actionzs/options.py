@@ -1,0 +1,101 @@
+"""Typed option bundles: what a task is asked to do, built once (by the CLI's shared decorators or by a caller)
+and passed whole, instead of dicts and long parameter lists.
+
+``Sampling`` (features.py), ``LLMSettings`` (anticipation), ``MatchConfig`` and ``DescriptionConfig`` (caption
+matching) live beside the code they steer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import defaults
+from .anticipation.llm_method import LLMSettings
+from .eval.protocols import Protocol
+from .features import Sampling
+from .methods.caption_match import MatchConfig
+from .text.corpora import DescriptionConfig
+
+
+@dataclass(frozen=True)
+class CaptionOptions:
+    """The caption method: observers' captions files (or a captioner run now), the embedder, class descriptions."""
+
+    captions: tuple[str, ...] = ()
+    captioner: str | None = None  # default: defaults.CAPTIONER, used only without captions files
+    embedder: str = defaults.EMBEDDER
+    descriptions: DescriptionConfig = field(default_factory=DescriptionConfig)
+    match: MatchConfig = field(default_factory=MatchConfig)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Fine-tuning settings, recorded in the adapter."""
+
+    epochs: int = 10
+    batch_size: int = 4
+    accumulate: int = 1
+    lr: float = 2e-6
+    weight_decay: float = 0.001
+    warmup_ratio: float = 0.1
+    max_grad_norm: float = 1.0
+    seed: int = 0
+    amp: bool = True  # bfloat16 autocast, on CUDA only
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class AdaptRequest:
+    """What ``adapt`` learns: which adapter, on which base model and prompts, from how many clips per class."""
+
+    method: str = defaults.ADAPTER
+    model: str | None = None  # default: the base method's own
+    prompts: str | None = None
+    sampling: Sampling = Sampling()
+    shots: int | None = None
+    seed: int = 0
+    train: TrainConfig = TrainConfig()  # adapters that train (xclip)
+    checkpoint: Path | None = None  # save training state here after each epoch; resume from it
+
+
+@dataclass(frozen=True)
+class EvalRequest:
+    """What ``eval`` runs: a protocol on a dataset, scored by a method (or an adapter), for how many runs."""
+
+    protocol: Protocol
+    root: Path | None = None
+    splits: Path | None = None
+    runs: int | None = None
+    seed: int | None = None
+    episodes: int | None = None
+    method: str | None = None  # default: caption when captions files are given, else clip
+    model: str | None = None
+    prompts: str | None = None
+    adapter: Path | None = None
+    adapt_method: str = defaults.ADAPTER  # few-shot protocols fit this on their support list
+
+
+@dataclass(frozen=True)
+class AnticipationOptions:
+    """The anticipation benchmark: which histories, how many windows, which language model and how it decodes."""
+
+    history: str = "both"  # gt, recog or both
+    limit: int | None = None
+    subset: bool = True  # AntGPT's 600-window subset
+    llm: str | None = defaults.LLM  # None: the baselines only
+    settings: LLMSettings = field(default_factory=LLMSettings)
+    embedder: str = defaults.EMBEDDER
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """How ``anticipate`` names the observed actions of a video: segments, and CLIP or captions per segment."""
+
+    method: str = "clip"  # clip or caption
+    model: str | None = None  # CLIP model (default: defaults.CLIP_MODEL)
+    segments: int = defaults.SEGMENTS
+    captioner: str | None = None  # default: defaults.CAPTIONER
+    describe: bool = False  # also show the segment captions to the LLM

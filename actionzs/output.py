@@ -1,0 +1,230 @@
+"""Rendering and writing results: tables, JSON and CSV for the terminal or a file, evaluation reports
+(report.json, report.md) and plots (confusion.png). Tasks return data; this module alone decides how it looks.
+
+Files are written atomically (a temporary sibling renamed into place), so an interrupted run leaves none
+half-written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+import click
+import numpy as np
+
+from .cache import atomic_write, atomic_write_text
+from .errors import InputError
+
+
+def output_format(as_json: bool, as_csv: bool, out: str | None) -> str:
+    """table, json or csv: from the flags, else from the --out file's extension."""
+    if as_json and as_csv:
+        raise InputError("choose one of --json and --csv")
+    if as_json or (out and out.endswith(".json")):
+        return "json"
+    if as_csv or (out and out.endswith(".csv")):
+        return "csv"
+    return "table"
+
+
+def emit(text: str, out: str | None = None) -> None:
+    """Print, or write atomically to ``out`` (no half-written file if interrupted)."""
+    if out:
+        path = Path(out).expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, text)
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+def to_json(data) -> str:
+    return json.dumps(data, indent=2) + "\n"
+
+
+def warn(message: str) -> None:
+    click.secho(f"warning: {message}", fg="yellow", err=True)
+
+
+def error(message: str) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+
+
+# -- predict, caption, anticipate ---------------------------------------------------------------------------------
+
+def render_predictions(report, fmt: str) -> str:
+    if fmt == "json":
+        return to_json(report.to_dict())
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(["video", "rank", "label", "text", "score"])
+        for pred in report.predictions:
+            for i, ranked in enumerate(pred.top, 1):
+                writer.writerow([pred.video, i, ranked.label, ranked.text, f"{ranked.score:.6f}"])
+        return buf.getvalue()
+    lines = []
+    if report.untrained and report.predictions:
+        lines.append("UNTRAINED TEST MODEL: the scores below are not predictions.")
+    for pred in report.predictions:
+        lines.append(pred.video)
+        for i, ranked in enumerate(pred.top, 1):
+            lines.append(f"  {i:>2}. {ranked.score:6.1%}  {ranked.text}")
+    return "\n".join(lines) + "\n"
+
+
+def render_captions(report, fmt: str) -> str:
+    """A table, or ActivityNet-captions JSON keyed by video stem (what ``predict --captions`` reads)."""
+    if fmt == "json":
+        results = {Path(v).stem: [{"sentence": c.sentence, "timestamp": [c.start, c.end]} for c in caps]
+                   for v, caps in report.observer.videos.items()}
+        return to_json({"captioner": report.captioner, "untrained": report.untrained, "window": report.window,
+                        "stride": report.stride, "results": results})
+    lines = ["UNTRAINED TEST MODEL: these captions are noise."] if report.untrained else []
+    for video, caps in report.observer.videos.items():
+        lines.append(video)
+        lines.extend(f"  [{c.start:6.1f} - {c.end:6.1f} s]  {c.sentence}" for c in caps)
+    return "\n".join(lines) + "\n"
+
+
+def render_anticipation(result: dict) -> str:
+    lines = []
+    for segment in result["segments"]:
+        seen = f"  ({segment['caption']})" if segment["caption"] else ""
+        lines.append(f"{segment['start']:7.2f}-{segment['end']:<7.2f} {segment['action']}{seen}")
+    lines.append("observed: " + ", ".join(" ".join(a) for a in result["observed"]))
+    lines.extend(f"  {i}. " + ", ".join(" ".join(a) for a in sequence) for i, sequence in enumerate(result["future"], 1))
+    return "\n".join(lines) + "\n"
+
+
+def render_adapted(result, as_json: bool) -> str:
+    info = result.info.as_dict()
+    if as_json:
+        return to_json(info)
+    t = info["training"]
+    detail = (f"support accuracy {t['support_accuracy']:.1%}" if "support_accuracy" in t
+              else f"final loss {t['loss_per_epoch'][-1]:.3f}")
+    return (f"wrote {result.path}: {info['method']} adapter over {len(info['classes'])} classes from "
+            f"{t['support_clips']} clips ({detail})\n")
+
+
+# -- listings --------------------------------------------------------------------------------------------------
+
+def render_rows(rows, columns: list[tuple[str, int]], as_json: bool, header: bool = True) -> str:
+    """JSON, or a table of the given (key, width) columns, the last one unpadded."""
+    if as_json:
+        return to_json(rows)
+
+    def line(values):
+        return " ".join(f"{v:<{w}}" if w else str(v) for v, (_, w) in zip(values, columns)).rstrip()
+
+    lines = [line([k for k, _ in columns])] if header else []
+    return "\n".join(lines + [line([r[k] for k, _ in columns]) for r in rows]) + "\n"
+
+
+# -- evaluation reports --------------------------------------------------------------------------------------------
+
+def eval_headline(report: dict) -> str:
+    """The one-line result: what the terminal prints and report.md leads with."""
+    result, protocol = report["result"], report["protocol"]
+    if protocol["kind"] == "anticipation":
+        return " ".join(f"{run['history']}: {method} ED action {ed['action']:.3f};"
+                        for run in result["histories"] for method, ed in run["results"].items()).rstrip(";")
+    if protocol["kind"] == "episodic":
+        return (f"accuracy {result['top1_mean']:.2f} ± {result['ci95']:.2f} (95% CI) over "
+                f"{result['runs'][0]['episodes']} episodes")
+    return (f"top-1 {result['top1_mean']:.1f} ± {result['top1_std']:.1f} over {len(result['runs'])} run(s), "
+            f"{result['runs'][0]['num_videos']} videos in run 0")
+
+
+def anticipation_table(report: dict) -> str:
+    lines = [f"{'history':<8} {'method':<14} {'ED verb':>8} {'ED noun':>8} {'ED action':>10}  (lower is better)"]
+    for run in report["result"]["histories"]:
+        for method, ed in run["results"].items():
+            lines.append(f"{run['history']:<8} {method:<14} {ed['verb']:8.3f} {ed['noun']:8.3f} {ed['action']:10.3f}")
+        lines.append(f"{'':<8} ({run['windows']} windows of {run['clips']} clips, Z={run['z']}, K={run['k']})")
+    return "\n".join(lines) + "\n"
+
+
+def render_eval(report: dict, as_json: bool) -> str:
+    if as_json:
+        return to_json(report)
+    if report["protocol"]["kind"] == "anticipation":
+        return anticipation_table(report)
+    return f"{report['protocol']['name']}: {eval_headline(report)}\n"
+
+
+def markdown_report(report: dict) -> str:
+    protocol, setup = report["protocol"], report.get("setup", {})
+    lines = [f"# actionzs eval: {protocol['name']}", "", protocol.get("description", "").strip(), "",
+             f"**{eval_headline(report)}**", ""]
+    if setup.get("untrained"):
+        lines += ["**UNTRAINED TEST MODEL: these figures are not results.**", ""]
+    if protocol["kind"] == "anticipation":
+        lines += ["```", anticipation_table(report).rstrip(), "```", ""]
+    else:
+        runs = report["result"]["runs"]
+        if protocol["kind"] != "episodic":
+            lines += ["| metric | mean over runs |", "|---|---|"]
+            for key, name in (("top1", "top-1"), ("top5", "top-5"), ("mean_class_accuracy", "mean class accuracy")):
+                lines.append(f"| {name} | {np.mean([100 * r[key] for r in runs]):.1f} |")
+            lines.append("")
+    lines += ["## Setup", "", "```json", json.dumps(setup, indent=2), "```", ""]
+    for entry in report["result"].get("data", []):
+        lines.append(f"- {entry['split']}: {entry['listed']} listed, {entry['found']} found, {entry['missing']} missing, "
+                     f"{entry['evaluated']} evaluated")
+    lines.append("")
+    runs = report["result"].get("runs", [])
+    if protocol["kind"] in ("zero-shot", "few-shot") and len(runs) > 1:
+        lines += ["## Runs", "", "| run | top-1 | classes |", "|---|---|---|"]
+        lines += [f"| {i} | {100 * r['top1']:.1f} | {', '.join(r['classes'])} |" for i, r in enumerate(runs)]
+    elif protocol["kind"] in ("zero-shot", "few-shot"):
+        lines += ["## Per-class accuracy", "", "| class | accuracy |", "|---|---|"]
+        lines += [f"| {c} | {100 * acc:.1f} |" for c, acc in zip(runs[0]["classes"], runs[0]["per_class"])]
+    return "\n".join(lines) + "\n"
+
+
+def confusion_png(path: Path, matrix, classes) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    matrix = np.asarray(matrix, dtype=float)
+    rows = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    size = max(6, 0.28 * len(classes))
+    fig, ax = plt.subplots(figsize=(size, size))
+    ax.imshow(rows, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(classes)), classes, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(classes)), classes, fontsize=7)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title("confusion (row-normalised)")
+    fig.tight_layout()
+    atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=110))
+    plt.close(fig)
+
+
+def write_report(out_dir: str | Path, report: dict) -> list[Path]:
+    """report.json, report.md and, when the first run has one, confusion.png in out_dir; each written atomically."""
+    out = Path(out_dir).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "report.json", json.dumps(report, indent=2))
+    atomic_write_text(out / "report.md", markdown_report(report))
+    written = [out / "report.json", out / "report.md"]
+    runs = report["result"].get("runs") or [{}]
+    if runs[0].get("confusion"):
+        confusion_png(out / "confusion.png", runs[0]["confusion"], runs[0]["classes"])
+        written.append(out / "confusion.png")
+    return written
+
+
+def progress(unit: str, total: int | None = None):
+    """A progress bar on stderr (hidden when stderr is not a terminal); close it when done."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=unit.rstrip("s"), desc=unit, file=sys.stderr, disable=None, leave=False)

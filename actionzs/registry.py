@@ -1,0 +1,33 @@
+"""Named plug-ins (methods, adapters) imported only when used, so the CLI lists its choices without loading torch.
+
+Adding a method or an adapter is one file and one line in its registry.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import NamedTuple
+
+from .errors import InputError
+
+
+class Entry(NamedTuple):
+    target: str  # "package.module:Class"
+    summary: str  # one line for --help
+
+
+class Registry(dict):
+    """name -> Entry; ``load(name)`` imports the class, or fails in one line naming the choices."""
+
+    def __init__(self, kind: str, entries: dict[str, Entry]):
+        super().__init__(entries)
+        self.kind = kind
+
+    def load(self, name: str) -> type:
+        if name not in self:
+            raise InputError(f"unknown {self.kind} '{name}' (available: {', '.join(self)})")
+        module, _, attribute = self[name].target.partition(":")
+        return getattr(importlib.import_module(module), attribute)
+
+    def help(self) -> str:
+        return " ".join(f"{name}: {entry.summary}." for name, entry in self.items())

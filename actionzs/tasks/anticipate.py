@@ -1,0 +1,77 @@
+"""``anticipate``: the next actions after a video (or after actions given as text), from a language model."""
+
+from __future__ import annotations
+
+from ..defaults import CAPTIONER, CLIP_MODEL, DEVICE, EMBEDDER, LLM
+from ..errors import InputError
+from ..options import Recognition
+
+
+def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm: str = LLM,
+               recognition: Recognition = Recognition(), settings=None, embedder: str = EMBEDDER,
+               device: str = DEVICE) -> dict:
+    """Recognise the observed actions (or take them as text), pick in-context examples from ``pool``, prompt the LLM.
+
+    ``recognition`` says how a video's segments are named (CLIP over the vocabulary, or captions matched to it);
+    ``settings`` (LLMSettings) how examples are chosen and how the LLM answers."""
+    from ..anticipation.baselines import ActionBigram
+    from ..anticipation.candidates import candidate_futures
+    from ..anticipation.data import Vocabulary, format_actions, read_windows
+    from ..anticipation.icl import ExamplePool
+    from ..anticipation.llm_method import LLMAnticipator, LLMSettings
+    from ..models.embedder import load_embedder
+    from ..models.llm import load_llm
+
+    if recognition.method not in ("clip", "caption"):
+        raise InputError(f"recognise must be 'clip' or 'caption', got {recognition.method!r}")
+    settings = settings or LLMSettings()
+    vocabulary = Vocabulary.from_file(vocab)
+    parts, untrained = [], False
+    if observed:
+        actions = vocabulary.parse(observed)
+        if not actions:
+            raise InputError(f"no action of the vocabulary in --observed {observed!r}")
+    elif video:
+        parts, untrained = _recognise(video, vocabulary, recognition, embedder, device)
+        actions = [p.action for p in parts]
+    else:
+        raise InputError("give a VIDEO or --observed 'verb noun, verb noun, ...'")
+    examples, candidates = [], None
+    if pool:
+        windows = read_windows(pool, vocabulary)
+        sentence_model = load_embedder(embedder)
+        index = ExamplePool(windows, sentence_model.encode([format_actions(w.observed) for w in windows]))
+        query = sentence_model.encode([format_actions(actions)])[0]
+        examples = index.select(query, settings.examples, settings.fetch, settings.lam)
+        if settings.decoding == "rank":
+            candidates = candidate_futures(actions, index.nearest(query, settings.candidates), ActionBigram(windows),
+                                           settings.z, settings.k)
+    language_model, tokenizer = load_llm(llm)
+    captions = [p.caption for p in parts] if recognition.describe and parts else None
+    sequences = LLMAnticipator(language_model, tokenizer, vocabulary, settings).predict(
+        actions, examples, candidates, captions=captions)
+    return {"video": str(video) if video else None, "observed": [list(a) for a in actions],
+            "segments": [p.as_dict() for p in parts], "recognised_by": recognition.method if parts else None,
+            "examples": len(examples), "llm": llm, "decoding": "rank" if candidates else "generate",
+            "untrained_recognition": untrained, "future": [[list(a) for a in seq] for seq in sequences]}
+
+
+def _recognise(video, vocabulary, recognition: Recognition, embedder: str, device: str):
+    """(segments with their actions, whether an UNTRAINED model named them)."""
+    from ..anticipation.recognise import caption_segments, recognise_with_captions, recognise_with_clip, split_video
+    from ..models.captioner import load_captioner
+    from ..models.clip import load_clip
+    from ..models.embedder import load_embedder
+
+    parts, untrained = split_video(video, recognition.segments), False
+    if recognition.method == "caption" or recognition.describe:
+        captioner = load_captioner(recognition.captioner or CAPTIONER, device=device)
+        caption_segments(parts, captioner)
+        untrained |= captioner.untrained
+    if recognition.method == "clip":
+        encoder = load_clip(recognition.model or CLIP_MODEL, device=device)
+        recognise_with_clip(parts, vocabulary, encoder)
+        untrained |= encoder.untrained
+    else:
+        recognise_with_captions(parts, vocabulary, load_embedder(embedder))
+    return parts, untrained

@@ -1,0 +1,27 @@
+"""``caption``: describe videos in words with an image-to-text model, window by window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..defaults import CAPTION_WINDOW_S, CAPTIONER, DEVICE
+
+
+@dataclass
+class CaptionReport:
+    captioner: str
+    untrained: bool
+    window: float
+    stride: float
+    observer: object  # text.captions.ObserverCaptions: video -> captions in time order
+    errors: list[dict]
+
+
+def caption(videos, *, captioner: str = CAPTIONER, window: float = CAPTION_WINDOW_S, stride: float = CAPTION_WINDOW_S,
+            device: str = DEVICE, on_video=None) -> CaptionReport:
+    """Caption the middle frame of every window of each video; unreadable videos are reported in ``errors``."""
+    from ..models.captioner import caption_videos, load_captioner
+
+    model = load_captioner(captioner, device=device)
+    observer, errors = caption_videos(videos, model, window, stride, on_video=on_video)
+    return CaptionReport(captioner, model.untrained, window, stride, observer, errors)

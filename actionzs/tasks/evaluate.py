@@ -1,0 +1,118 @@
+"""``eval``: a method under a published protocol, with a report that says how to reproduce it.
+
+Video protocols score the dataset's videos with any registered method or an adapter; the caption method reads
+observers' captions files instead of videos; anticipation protocols run the Ego4D LTA text benchmark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+from .. import __version__
+from ..defaults import DEVICE
+from ..errors import InputError
+from ..features import Sampling
+from ..options import AnticipationOptions, CaptionOptions, EvalRequest
+
+
+def protocol_header(request: EvalRequest, **extra) -> dict:
+    """The ``protocol`` block of every report: which protocol, how many runs, which seed."""
+    protocol = request.protocol
+    return {"name": protocol.name, "dataset": protocol.dataset, "kind": protocol.kind,
+            "description": protocol.description, "runs": request.runs or protocol.runs,
+            "seed": protocol.seed if request.seed is None else request.seed, **protocol.extra, **extra}
+
+
+def evaluate(request: EvalRequest, *, sampling: Sampling = Sampling(), captions: CaptionOptions | None = None,
+             anticipation: AnticipationOptions | None = None, cache=None, device: str = DEVICE,
+             on_item=None) -> dict:
+    """The report of ``request``: ``protocol``, ``setup`` (everything needed to reproduce it) and ``result``.
+    ``on_item()`` is called for each video or window evaluated."""
+    if request.protocol.kind == "anticipation":
+        return evaluate_anticipation(request, anticipation or AnticipationOptions(), on_item)
+    captions = captions or CaptionOptions()
+    if (request.method or ("caption" if captions.captions else "clip")) == "caption":
+        return evaluate_captions(request, captions)
+    return evaluate_videos(request, sampling, cache, device, on_item)
+
+
+def evaluate_videos(request: EvalRequest, sampling: Sampling = Sampling(), cache=None, device: str = DEVICE,
+                    on_item=None) -> dict:
+    """A video method (or an adapter) on the dataset under ``request.root``; features come from the cache."""
+    from ..adapters.base import load_adapter
+    from ..eval.video_eval import evaluate_videos as run
+    from ..methods import METHODS
+    from ..text.labels import load_labels
+
+    if request.root is None:
+        raise InputError(f"protocol {request.protocol.name} evaluates videos: give the dataset folder with --root")
+    labels = load_labels(request.protocol.dataset)
+    adapter = load_adapter(request.adapter) if request.adapter is not None else None
+    if adapter:
+        method = adapter.video_method(device, request.model)
+        sampling, prompt_name, templates = adapter.sampling, adapter.info.prompts, adapter.templates
+        name, model = f"adapter:{request.adapter}", adapter.info.base_model
+    else:
+        kind = METHODS.load(request.method or "clip")
+        prompt_name, templates = kind.templates(request.prompts)
+        method = kind.load(request.model, device)
+        name, model = kind.name, method.model_name
+        if request.protocol.kind == "few-shot":
+            name = f"{kind.name}+{request.adapt_method}"
+    result = run(request, method, labels, templates, sampling, cache, (lambda _: on_item()) if on_item else None,
+                 adapter)
+    setup = {"method": name, "model": model, "untrained": method.untrained, "prompts": prompt_name,
+             "templates": templates, "views": sampling.as_dict(), "root": str(request.root),
+             "splits": str(request.splits) if request.splits else None, "actionzs": __version__}
+    return {"protocol": protocol_header(request, **({"episodes": request.episodes} if request.episodes else {})),
+            "setup": setup, "result": result}
+
+
+def evaluate_captions(request: EvalRequest, captions: CaptionOptions) -> dict:
+    """Zero-shot evaluation from observers' captions files (every captioned video of the dataset)."""
+    from ..eval.caption_eval import captioned_videos, evaluate_captions as run
+    from ..models.embedder import load_embedder
+    from ..text.captions import read_observers
+    from ..text.labels import load_labels
+
+    if not captions.captions:
+        raise InputError("caption evaluation needs --captions FILE.json (one per observer)")
+    if captions.captioner:
+        raise InputError("--captioner: eval reads observers' captions from --captions files; make them first with "
+                         "`actionzs caption VIDEOS --captioner MODEL --json --out FILE.json`")
+    protocol = request.protocol
+    labels = load_labels(protocol.dataset)
+    videos = captioned_videos(read_observers(captions.captions), labels, protocol.dataset)
+    result = run(videos, labels, request, load_embedder(captions.embedder), captions)
+    setup = {"method": "caption", "embedder": captions.embedder, "captions": [str(c) for c in captions.captions],
+             "observers": videos.observers, "descriptions": asdict(captions.descriptions),
+             "match": captions.match.as_dict(), "num_videos": len(videos.ids), "actionzs": __version__}
+    return {"protocol": protocol_header(request), "setup": setup, "result": result}
+
+
+def evaluate_anticipation(request: EvalRequest, options: AnticipationOptions = AnticipationOptions(),
+                          on_item=None) -> dict:
+    """Ego4D LTA text: baselines and (unless ``options.llm`` is None) the LLM method, per history."""
+    from ..anticipation.data import Vocabulary
+    from ..anticipation.evaluate import evaluate_anticipation as run
+    from ..anticipation.llm_method import LLMAnticipator
+    from ..models.embedder import load_embedder
+    from ..models.llm import load_llm
+
+    if request.root is None:
+        raise InputError(f"protocol {request.protocol.name} reads its windows from --root")
+    root, settings = Path(request.root).expanduser(), options.settings
+    folds = request.protocol.extra.get("folds", 5)
+    anticipator = sentence_model = None
+    if options.llm:
+        model, tokenizer = load_llm(options.llm)
+        anticipator = LLMAnticipator(model, tokenizer, Vocabulary.from_file(root / "dicts.json"), settings)
+        sentence_model = load_embedder(options.embedder)
+    histories = ("gt", "recog") if options.history == "both" else (options.history,)
+    runs = [run(root, h, options.subset, options.limit, folds, anticipator, sentence_model, settings, on_item)
+            for h in histories]
+    setup = {"llm": options.llm, "embedder": options.embedder if options.llm else None,
+             "settings": settings.as_dict(), "actionzs": __version__}
+    return {"protocol": protocol_header(request, folds=folds, subset600=options.subset, limit=options.limit),
+            "setup": setup, "result": {"histories": runs}}
