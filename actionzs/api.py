@@ -8,6 +8,7 @@ Each job lives in its own module under ``actionzs.tasks``; this module only gath
 """
 
 from .cache import FeatureCache
+from .eval.protocols import load_protocol
 from .features import Sampling
 from .options import AdaptRequest, AnticipationOptions, CaptionOptions, EvalRequest, Recognition, TrainConfig
 from .tasks.adapt import AdaptResult, adapt
@@ -19,5 +20,6 @@ from .tasks.predict import PredictReport, Ranked, VideoPrediction, predict
 __all__ = [
     "AdaptRequest", "AdaptResult", "AnticipationOptions", "CaptionOptions", "CaptionReport", "EvalRequest",
     "FeatureCache", "PredictReport", "Ranked", "Recognition", "Sampling", "TrainConfig", "VideoPrediction", "adapt",
-    "anticipate", "caption", "evaluate", "evaluate_anticipation", "evaluate_captions", "evaluate_videos", "predict",
+    "anticipate", "caption", "evaluate", "evaluate_anticipation", "evaluate_captions", "evaluate_videos", "load_protocol",
+    "predict",
 ]

@@ -46,6 +46,13 @@ def to_json(data) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
+def data_warnings(report: dict) -> list[str]:
+    """One line per test split with videos missing under the dataset root."""
+    return [f"{d['split']}: {d['missing']} of {d['listed']} videos missing under {report['setup'].get('root')} "
+            f"(e.g. {d['missing_examples'][0]}); evaluated the {d['evaluated']} found"
+            for d in report["result"].get("data", []) if d["missing"] and d.get("role") == "test"]
+
+
 def warn(message: str) -> None:
     click.secho(f"warning: {message}", fg="yellow", err=True)
 
@@ -224,7 +231,7 @@ def write_report(out_dir: str | Path, report: dict) -> list[Path]:
 
 
 def progress(unit: str, total: int | None = None):
-    """A progress bar on stderr (hidden when stderr is not a terminal); close it when done."""
+    """A progress bar on stderr, hidden when stderr is not a terminal; use it in a ``with`` block."""
     from tqdm import tqdm
 
     return tqdm(total=total, unit=unit.rstrip("s"), desc=unit, file=sys.stderr, disable=None, leave=False)

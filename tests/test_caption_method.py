@@ -146,3 +146,15 @@ def test_predict_with_precomputed_captions_and_a_missing_video(tmp_path):
 def test_predict_caption_without_captions_needs_a_reachable_captioner():
     result = CliRunner().invoke(main, ["predict", "a.avi", "--method", "caption"])
     assert result.exit_code == 2 and "--captioner" in result.stderr
+
+
+def test_eval_with_captions_files_and_a_captioner_is_one_clear_line(tmp_path):
+    """Was a TypeError traceback: eval reads captions files; --captioner captions videos in predict and caption."""
+    captions = tmp_path / "obs.json"
+    captions.write_text(json.dumps({"results": {"v_x_ride_horse_f_cm_np1_fr_med_0": [
+        {"sentence": "a man rides a horse", "timestamp": [0, 1]}]}}))
+    result = CliRunner().invoke(main, ["eval", "-p", "hmdb51-truze", "--captions", str(captions),
+                                       "--captioner", "random:blip-tiny"], catch_exceptions=False)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: --captioner:")
+    assert "actionzs caption" in result.stderr and "Traceback" not in result.stderr

@@ -79,6 +79,7 @@ class Adapter:
 
     @property
     def templates(self) -> list[str]:
+        """The prompt templates it was made with (heads that score texts need them)."""
         return clip_templates(self.info.prompts)[1]
 
     def video_method(self, device: str = "cpu", model: str | None = None):
@@ -91,7 +92,7 @@ class Adapter:
 
     def scorer(self, method):
         """features [N, ...] of ``method`` -> logits [N, C] over the adapter's classes."""
-        return self.head.scorer(method, self.classes, self.templates)
+        return self.head.scorer(method, self)
 
 
 class EmbeddingHead:
@@ -100,7 +101,7 @@ class EmbeddingHead:
     method: str
     base_method = "clip"
 
-    def scorer(self, method, classes, templates):
+    def scorer(self, method, adapter):
         return lambda features: self.scores(method.pool(features))
 
     def record(self) -> dict:

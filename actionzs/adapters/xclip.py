@@ -34,8 +34,8 @@ class XClipAdapter:
 
         return XClipMethod(self.encoder)
 
-    def scorer(self, method, classes, templates):
-        return method.classifier(classes, templates).scores
+    def scorer(self, method, adapter):
+        return method.classifier(adapter.classes, adapter.templates).scores
 
     def state(self) -> dict:
         return {k: v.detach().cpu().float().numpy() for k, v in self.encoder.model.state_dict().items()}

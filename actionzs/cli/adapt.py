@@ -59,17 +59,13 @@ def adapt(support, out, method, labels, model, prompts, sampling, shots, seed, t
 
     request = AdaptRequest(method=method, model=model, prompts=prompts, sampling=sampling, shots=shots, seed=seed,
                            train=train, checkpoint=checkpoint)
-    bar = progress("steps")
+    with progress("steps") as bar:
+        def on_step(**status):
+            bar.update(1)
+            if status:
+                bar.set_postfix(status)
 
-    def on_step(**status):
-        bar.update(1)
-        if status:
-            bar.set_postfix(status)
-
-    try:
         result = run(support, out, request, labels=labels, cache=cache, device=device, on_step=on_step)
-    finally:
-        bar.close()
     for error in result.skipped:
         warn(f"skipped {error}")
     if result.info.untrained_base:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from .. import defaults
@@ -32,18 +30,10 @@ def caption(videos, captioner, window, stride, output, device):
     """
     from ..api import caption as run
     from ..models.tiny import UNTRAINED_WARNING
-    from ..output import error, progress, render_captions, warn
+    from ..output import progress, render_captions
 
-    bar = progress("videos", len(videos))
-    try:
+    with progress("videos", len(videos)) as bar:
         report = run(list(videos), captioner=captioner, window=window, stride=stride, device=device,
                      on_video=lambda _: bar.update(1))
-    finally:
-        bar.close()
-    if report.untrained:
-        warn(UNTRAINED_WARNING)
-    for failure in report.errors:
-        error(failure["error"])
-    output.write(render_captions(report, output.format))
-    if report.errors:
-        sys.exit(1)
+    output.finish(render_captions(report, output.format), [UNTRAINED_WARNING] if report.untrained else [],
+                  report.errors)

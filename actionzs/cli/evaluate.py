@@ -76,7 +76,7 @@ def eval_(protocol, list_protocols, method, root, splits, model, prompts, sampli
     """
     from ..errors import InputError
     from ..eval.protocols import available_protocols, load_protocol
-    from ..output import progress, render_eval, render_rows, warn, write_report
+    from ..output import data_warnings, progress, render_eval, render_rows, warn, write_report
 
     if list_protocols or not protocol:
         rows = [{"name": name, "kind": p.kind, "description": " ".join(p.description.split())[:80]}
@@ -89,20 +89,15 @@ def eval_(protocol, list_protocols, method, root, splits, model, prompts, sampli
 
     request = EvalRequest(load_protocol(protocol), root, splits, runs, seed, episodes, method, model, prompts, adapter,
                           adapt_method)
-    bar = progress("windows" if request.protocol.kind == "anticipation" else "videos")
-    try:
+    with progress("windows" if request.protocol.kind == "anticipation" else "videos") as bar:
         report = evaluate(request, sampling=sampling, captions=captions, anticipation=anticipation, cache=cache,
                           device=device, on_item=lambda: bar.update(1))
-    finally:
-        bar.close()
     if report["setup"].get("untrained"):
         from ..models.tiny import UNTRAINED_WARNING
 
         warn(UNTRAINED_WARNING)
-    for entry in report["result"].get("data", []):
-        if entry["missing"] and entry.get("role") == "test":
-            warn(f"{entry['split']}: {entry['missing']} of {entry['listed']} videos missing under {root} "
-                 f"(e.g. {entry['missing_examples'][0]}); evaluated the {entry['evaluated']} found")
+    for line in data_warnings(report):
+        warn(line)
     if out_dir:
         for path in write_report(out_dir, report):
             click.echo(f"wrote {path}", err=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 from dataclasses import dataclass
 
 import click
@@ -109,10 +110,17 @@ class Output:
     format: str
     path: str | None
 
-    def write(self, text: str) -> None:
-        from ..output import emit
+    def finish(self, text: str, warnings, errors: list[dict]) -> None:
+        """Warnings and per-video errors on stderr, the results out, exit code 1 when some inputs failed."""
+        from ..output import emit, error, warn
 
+        for warning in warnings:
+            warn(warning)
+        for failure in errors:
+            error(failure["error"])
         emit(text, self.path)
+        if errors:
+            sys.exit(1)
 
 
 def _output(as_json, as_csv, out):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from .. import defaults
@@ -47,19 +45,10 @@ def predict(videos, labels, model, method, prompts, sampling, top_k, output, cac
       --clips 4 --crops 3   test-time views: 4 temporal clips x 3 spatial crops
     """
     from ..api import predict as run
-    from ..output import error, progress, render_predictions, warn
+    from ..output import progress, render_predictions
 
-    bar = progress("videos", len(videos))
-    try:
+    with progress("videos", len(videos)) as bar:
         report = run(list(videos), labels=labels, method=method, model=model, prompts=prompts, adapter=adapter,
                      sampling=sampling, captions=captions, top_k=top_k, cache=cache, device=device,
                      on_video=lambda _: bar.update(1))
-    finally:
-        bar.close()
-    for warning in report.warnings:
-        warn(warning)
-    for failure in report.errors:
-        error(failure["error"])
-    output.write(render_predictions(report, output.format))
-    if report.errors:
-        sys.exit(1)
+    output.finish(render_predictions(report, output.format), report.warnings, report.errors)

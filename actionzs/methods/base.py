@@ -50,14 +50,20 @@ class VideoMethod(ABC):
     name: ClassVar[str]
     default_model: ClassVar[str]
     default_prompts: ClassVar[str | None] = None  # None: the default ensemble of prompts/clip.yaml
+    classifier_type: ClassVar[type[TextClassifier]]
 
     def __init__(self, encoder):
         self.encoder = encoder
 
     @classmethod
-    @abstractmethod
     def load(cls, model: str | None = None, device: str = "cpu", captions=None) -> "VideoMethod":
         """Load ``model`` (default: the method's). ``captions`` (CaptionOptions) is for methods that read captions."""
+        return cls(cls.load_encoder(model or cls.default_model, device))
+
+    @staticmethod
+    def load_encoder(model: str, device: str):
+        """The method's model, by name or path (see models.registry)."""
+        raise NotImplementedError
 
     @classmethod
     def templates(cls, prompts: str | None) -> tuple[str | None, list[str]]:
@@ -92,9 +98,9 @@ class VideoMethod(ABC):
         """How videos were seen, as reports record it."""
         return sampling.as_dict()
 
-    @abstractmethod
     def classifier(self, classes: LabelSet, templates: list[str]) -> TextClassifier:
         """A classifier over ``classes``."""
+        return self.classifier_type(self.encoder, classes, templates)
 
     @abstractmethod
     def pool(self, features: np.ndarray) -> np.ndarray:

@@ -54,7 +54,6 @@ class MatchConfig:
 
 
 class CaptionMatcher:
-    name = "caption"
 
     def __init__(self, classes: LabelSet, sentences: dict[str, list[str]], embedder, config: MatchConfig = MatchConfig(),
                  _vectors: np.ndarray | None = None):

@@ -39,18 +39,16 @@ class ClipZeroShot(TextClassifier):
 class ClipMethod(VideoMethod):
     name = "clip"
     default_model = CLIP_MODEL
+    classifier_type = ClipZeroShot
 
-    @classmethod
-    def load(cls, model=None, device="cpu", captions=None) -> "ClipMethod":
+    @staticmethod
+    def load_encoder(model, device):
         from ..models.clip import load_clip
 
-        return cls(load_clip(model or cls.default_model, device=device))
+        return load_clip(model, device=device)
 
     def encode(self, path, sampling) -> np.ndarray:
         return encode_video(path, self.encoder, sampling)
-
-    def classifier(self, classes, templates) -> ClipZeroShot:
-        return ClipZeroShot(self.encoder, classes, templates)
 
     def pool(self, features) -> np.ndarray:
         return pool_video(features).numpy()

@@ -37,18 +37,16 @@ class XClipMethod(VideoMethod):
     name = "xclip"
     default_model = XCLIP_MODEL
     default_prompts = "classname"
+    classifier_type = XClipZeroShot
 
-    @classmethod
-    def load(cls, model=None, device="cpu", captions=None) -> "XClipMethod":
+    @staticmethod
+    def load_encoder(model, device):
         from ..models.xclip import load_xclip
 
-        return cls(load_xclip(model or cls.default_model, device=device))
+        return load_xclip(model, device=device)
 
     def encode(self, path, sampling) -> np.ndarray:
         return encode_xclip_video(path, self.encoder, sampling)
-
-    def classifier(self, classes, templates) -> XClipZeroShot:
-        return XClipZeroShot(self.encoder, classes, templates)
 
     def pool(self, features) -> np.ndarray:
         """[N, V, 1 + P, D] -> [N, D] unit video embeddings (row 0, averaged over views)."""

@@ -1,0 +1,87 @@
+"""Methods and adapters are registered plug-ins: the CLI's choices come from the registries, and a new method is
+one class and one registry entry, with no change to the tasks that run it."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from actionzs import api
+from actionzs.adapters import ADAPTERS, FROZEN_FEATURE_ADAPTERS
+from actionzs.cache import FeatureCache
+from actionzs.cli import main
+from actionzs.errors import InputError
+from actionzs.methods import METHODS
+from actionzs.methods.base import TextClassifier, VideoMethod
+from actionzs.registry import Entry
+from actionzs.video import open_video, segment_indices
+
+COLOURS = {"red": [1.0, 0.0, 0.0], "green": [0.0, 1.0, 0.0], "blue": [0.0, 0.0, 1.0]}
+
+
+def _choices(command: str, option: str) -> list[str]:
+    param = next(p for p in main.commands[command].params if p.name == option)
+    return list(param.type.choices)
+
+
+def test_cli_choices_come_from_the_registries():
+    assert _choices("predict", "method") == list(METHODS) == ["clip", "xclip", "caption"]
+    assert _choices("eval", "method") == list(METHODS)
+    assert _choices("adapt", "method") == list(ADAPTERS) == ["prototype", "linear", "xclip"]
+    assert _choices("eval", "adapt_method") == list(FROZEN_FEATURE_ADAPTERS)
+    assert set(FROZEN_FEATURE_ADAPTERS) < set(ADAPTERS)
+    for name in (*METHODS, *ADAPTERS):  # every entry imports
+        assert isinstance(METHODS.load(name) if name in METHODS else ADAPTERS.load(name), type)
+
+
+def test_an_unknown_name_is_one_clear_error():
+    with pytest.raises(InputError, match="unknown method 'nope' \\(available: clip, xclip, caption\\)"):
+        METHODS.load("nope")
+
+
+class ColourNames(TextClassifier):
+    def embed_classes(self):
+        return np.array([COLOURS[t] for t in self.classes.texts])
+
+    def scores(self, features):
+        return 10.0 * self.pool(features) @ self.text_embeddings.T
+
+    @staticmethod
+    def pool(features):
+        return features / np.linalg.norm(features, axis=-1, keepdims=True)
+
+
+class MeanColour(VideoMethod):
+    """A toy method: a video's mean RGB colour against the colour named by each label."""
+
+    name = "mean-colour"
+    default_model = "none"
+    classifier_type = ColourNames
+    encoded = 0
+
+    @staticmethod
+    def load_encoder(model, device):
+        return SimpleNamespace(name=model, key="mean-colour-v1", untrained=True)
+
+    def encode(self, path, sampling):
+        MeanColour.encoded += 1
+        with open_video(path) as video:
+            return video.frames(segment_indices(len(video), sampling.frames)).mean(axis=(0, 1, 2)).astype(np.float32)
+
+    def pool(self, features):
+        return ColourNames.pool(np.asarray(features))
+
+
+def test_a_new_method_is_one_class_and_one_registry_entry(ucf_clips, tmp_path, monkeypatch):
+    monkeypatch.setitem(METHODS, "mean-colour", Entry(f"{__name__}:MeanColour", "mean RGB colour"))
+    cache = FeatureCache(tmp_path / "cache")
+    report = api.predict(ucf_clips[:3], labels="red,green,blue", method="mean-colour", top_k=3, cache=cache)
+    assert report.method == "mean-colour" and report.model == "none" and report.untrained
+    for prediction in report.predictions:  # the ranking is the clip's own colour balance, computed here directly
+        with open_video(prediction.video) as video:
+            rgb = video.frames(segment_indices(len(video), 8)).mean(axis=(0, 1, 2))
+        assert [r.label for r in prediction.top] == [["red", "green", "blue"][i] for i in np.argsort(-rgb)]
+    encoded = MeanColour.encoded
+    again = api.predict(ucf_clips[:3], labels="red,green,blue", method="mean-colour", top_k=3, cache=cache)
+    assert MeanColour.encoded == encoded  # served from the feature cache, keyed by the method's model key
+    assert [p.top for p in again.predictions] == [p.top for p in report.predictions]
