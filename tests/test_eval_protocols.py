@@ -229,3 +229,15 @@ def test_fixed_split_runs_on_the_fake_tree(fake_ucf, tmp_path):
     # classes in label-set order; each run evaluates exactly the clips of its classes (one clip per class here)
     assert [r["classes"] for r in runs] == [["PushUps", "Shotput", "Typing"], ["ApplyEyeMakeup", "HeadMassage", "PushUps", "Rowing"]]
     assert [r["num_videos"] for r in runs] == [2, 3]
+
+
+def test_any_registered_method_evaluates_a_protocol(fake_ucf):
+    root, splits = fake_ucf
+    result = CliRunner().invoke(main, ["eval", "-p", "ucf101-zs-split1", "--root", str(root), "--splits", str(splits),
+                                       "--method", "xclip", "-m", "random:xclip-tiny", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["setup"]["method"] == "xclip" and report["setup"]["model"] == "random:xclip-tiny"
+    assert report["setup"]["prompts"] == "classname" and report["setup"]["untrained"] is True
+    run = report["result"]["runs"][0]
+    assert run["num_videos"] == 5 and len(run["classes"]) == 101 and np.asarray(run["confusion"]).sum() == 5

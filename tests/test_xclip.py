@@ -116,3 +116,20 @@ def test_xclip_adapter_round_trip(data_dir, tmp_path):
             for _ in range(2)]
     assert runs[0]["predictions"] == runs[1]["predictions"] and runs[0]["method"] == "adapter:xclip"
     assert runs[0]["untrained"] is True
+
+
+def test_zero_shot_predict_from_the_cli_equals_the_classifier(clip_path):
+    from actionzs.tasks.predict import softmax
+
+    result = CliRunner().invoke(main, ["predict", str(clip_path), "--method", "xclip", "-m", "random:xclip-tiny",
+                                       "--labels", "shot put,push ups,knitting", "--json", "-k", "3"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["method"] == "xclip" and report["prompts"] == "classname" and report["untrained"] is True
+    encoder = load_xclip("random:xclip-tiny")
+    classes = LabelSet("custom", ("shot put", "push ups", "knitting"), ("shot put", "push ups", "knitting"))
+    logits = XClipZeroShot(encoder, classes, ["{}"]).scores(encode_xclip_video(clip_path, encoder, Sampling())[None])[0]
+    expected = softmax(logits.astype(np.float64))
+    got = {r["label"]: r["score"] for r in report["predictions"][0]["top"]}
+    assert got == pytest.approx(dict(zip(classes.ids, expected)), abs=1e-6)
