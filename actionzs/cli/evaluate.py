@@ -31,33 +31,49 @@ anticipation_options = bundle(
 )
 
 
+def _request(protocol, method, root, splits, model, prompts, episodes, adapter, adapt_method, runs, seed):
+    """The EvalRequest, or None without --protocol."""
+    from ..api import EvalRequest, load_protocol
+
+    if protocol is None:
+        return None
+    return EvalRequest(load_protocol(protocol), root, splits, runs, seed, episodes, method, model, prompts, adapter,
+                       adapt_method)
+
+
+request_options = bundle(
+    "request", _request,
+    click.option("-p", "--protocol", required=False, help="Protocol name (see --list) or a protocol YAML file."),
+    click.option("--method", type=click.Choice(list(METHODS)), default=None,
+                 help="The method scoring the dataset's videos [default: clip; caption when --captions is given]. "
+                      + METHODS.help()),
+    click.option("--root", type=click.Path(file_okay=False), default=None, help="Dataset folder (class folders of videos)."),
+    click.option("--splits", type=click.Path(file_okay=False), default=None,
+                 help="Folder of the protocol's split files (e.g. UCF101's ucfTrainTestlist)."),
+    click.option("-m", "--model", default=None, help="Model name or path [default: the method's]."),
+    prompts_option,
+    click.option("--episodes", type=int, default=None, help="[episodic] number of episodes [default: the protocol's]."),
+    click.option("--adapter", type=click.Path(file_okay=False), default=None,
+                 help="Score with an adapter from `actionzs adapt`."),
+    click.option("--adapt-method", type=click.Choice(FROZEN_FEATURE_ADAPTERS), default=defaults.ADAPTER,
+                 show_default=True, help="[few-shot protocols] adapter fitted on the K-shot support list."),
+    click.option("--runs", type=int, default=None,
+                 help="Runs of a random-class protocol, or the first N of fixed ones [default: all the protocol's]."),
+    click.option("--seed", type=int, default=None, help="Seed of a random-class protocol [default: the protocol's]."),
+)
+
+
 @click.command(name="eval")
-@click.option("-p", "--protocol", required=False, help="Protocol name (see --list) or a protocol YAML file.")
+@request_options
 @click.option("--list", "list_protocols", is_flag=True, help="List the built-in protocols and exit.")
-@click.option("--method", type=click.Choice(list(METHODS)), default=None,
-              help="The method scoring the dataset's videos [default: clip; caption when --captions is given]. "
-                   + METHODS.help())
-@click.option("--root", type=click.Path(file_okay=False), default=None, help="Dataset folder (class folders of videos).")
-@click.option("--splits", type=click.Path(file_okay=False), default=None,
-              help="Folder of the protocol's split files (e.g. UCF101's ucfTrainTestlist).")
-@click.option("-m", "--model", default=None, help="Model name or path [default: the method's].")
-@prompts_option
 @sampling_options
-@click.option("--episodes", type=int, default=None, help="[episodic] number of episodes [default: the protocol's].")
-@click.option("--adapter", type=click.Path(file_okay=False), default=None, help="Score with an adapter from `actionzs adapt`.")
 @anticipation_options
-@click.option("--adapt-method", type=click.Choice(FROZEN_FEATURE_ADAPTERS), default=defaults.ADAPTER, show_default=True,
-              help="[few-shot protocols] adapter fitted on the K-shot support list.")
+@caption_options
 @cache_options
 @device_option
-@caption_options
-@click.option("--runs", type=int, default=None,
-              help="Runs of a random-class protocol, or the first N of fixed ones [default: all the protocol's].")
-@click.option("--seed", type=int, default=None, help="Seed of a random-class protocol [default: the protocol's].")
 @click.option("--out-dir", default=None, help="Write report.json, report.md and confusion.png here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full JSON report.")
-def eval_(protocol, list_protocols, method, root, splits, model, prompts, sampling, episodes, adapter, anticipation,
-          adapt_method, cache, device, captions, runs, seed, out_dir, as_json):
+def eval_(request, list_protocols, sampling, anticipation, captions, cache, device, out_dir, as_json):
     """Evaluate a method under a published protocol, with a report that says how to reproduce it.
 
     \b
@@ -78,17 +94,15 @@ def eval_(protocol, list_protocols, method, root, splits, model, prompts, sampli
     from ..eval.protocols import available_protocols, load_protocol
     from ..output import data_warnings, progress, render_eval, render_rows, warn, write_report
 
-    if list_protocols or not protocol:
+    if list_protocols or request is None:
         rows = [{"name": name, "kind": p.kind, "description": " ".join(p.description.split())[:80]}
                 for name, p in ((name, load_protocol(name)) for name in available_protocols())]
         click.echo(render_rows(rows, [("name", 20), ("kind", 10), ("description", 0)], False, header=False), nl=False)
         if not list_protocols:
             raise InputError("choose a protocol with --protocol NAME (listed above)")
         return
-    from ..api import EvalRequest, evaluate
+    from ..api import evaluate
 
-    request = EvalRequest(load_protocol(protocol), root, splits, runs, seed, episodes, method, model, prompts, adapter,
-                          adapt_method)
     with progress("windows" if request.protocol.kind == "anticipation" else "videos") as bar:
         report = evaluate(request, sampling=sampling, captions=captions, anticipation=anticipation, cache=cache,
                           device=device, on_item=lambda: bar.update(1))

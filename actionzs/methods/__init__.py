@@ -12,6 +12,5 @@ METHODS = Registry("method", {
                    "X-CLIP: cross-frame attention, multi-frame integration, video-specific prompts "
                    "(default model microsoft/xclip-base-patch32)"),
     "caption": Entry("actionzs.methods.caption_match:CaptionMethod",
-                     "'tell me what you see': observers' captions (--captions, or --captioner now) matched to "
-                     "class descriptions"),
+                     "'tell me what you see': observers' captions matched to class descriptions"),
 })
