@@ -21,7 +21,6 @@ from ..config import read_yaml
 from ..errors import InputError
 from ..features import Sampling
 from ..text.labels import LabelSet
-from ..text.prompts import clip_templates
 from . import ADAPTERS
 
 FORMAT = "actionzs-adapter/1"
@@ -64,23 +63,12 @@ class AdapterInfo:
 
 @dataclass
 class Adapter:
+    """``info`` says what it classifies (classes, sampling, base model, prompts); ``head`` is what was fitted."""
+
     info: AdapterInfo
     head: object  # PrototypeAdapter, LinearAdapter, XClipAdapter, ...
     source: str = "adapter"  # where it was loaded from, for messages
     base: object | None = None  # the base VideoMethod, once loaded
-
-    @property
-    def classes(self) -> LabelSet:
-        return self.info.classes
-
-    @property
-    def sampling(self) -> Sampling:
-        return self.info.sampling
-
-    @property
-    def templates(self) -> list[str]:
-        """The prompt templates it was made with (heads that score texts need them)."""
-        return clip_templates(self.info.prompts)[1]
 
     def video_method(self, device: str = "cpu", model: str | None = None):
         """The method whose features this adapter scores; ``model``, when given, must be the one it was made on."""

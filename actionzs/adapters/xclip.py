@@ -21,6 +21,7 @@ from ..errors import InputError, VideoError
 from ..features import Sampling, video_pixels
 from ..options import TrainConfig
 from ..text.labels import LabelSet
+from ..text.prompts import clip_templates
 
 
 class XClipAdapter:
@@ -35,7 +36,7 @@ class XClipAdapter:
         return XClipMethod(self.encoder)
 
     def scorer(self, method, adapter):
-        return method.classifier(adapter.classes, adapter.templates).scores
+        return method.classifier(adapter.info.classes, clip_templates(adapter.info.prompts)[1]).scores
 
     def state(self) -> dict:
         return {k: v.detach().cpu().float().numpy() for k, v in self.encoder.model.state_dict().items()}

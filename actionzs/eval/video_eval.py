@@ -74,7 +74,7 @@ def evaluate_videos(request, method, labels, templates, sampling, cache=None, on
         if protocol.kind == "episodic":
             results.append(_episodic(protocol, method.pool(features), targets, request.episodes, request.seed))
             continue
-        scored = adapter.classes if adapter else split_labels
+        scored = adapter.info.classes if adapter else split_labels
         all_scores = (adapter.scorer(method) if adapter else method.classifier(split_labels, templates).scores)(features)
         class_runs = (protocol.splits(split_labels, runs=request.runs, seed=request.seed) if protocol.restricts_classes
                       else [list(split_labels.ids)])

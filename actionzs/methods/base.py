@@ -51,6 +51,8 @@ class VideoMethod(ABC):
     default_model: ClassVar[str]
     default_prompts: ClassVar[str | None] = None  # None: the default ensemble of prompts/clip.yaml
     classifier_type: ClassVar[type[TextClassifier]]
+    load_encoder: ClassVar[Callable]  # (model name, device) -> encoder
+    encode_video: ClassVar[Callable]  # (path, encoder, sampling) -> one video's features
 
     def __init__(self, encoder):
         self.encoder = encoder
@@ -59,11 +61,6 @@ class VideoMethod(ABC):
     def load(cls, model: str | None = None, device: str = "cpu", captions=None) -> "VideoMethod":
         """Load ``model`` (default: the method's). ``captions`` (CaptionOptions) is for methods that read captions."""
         return cls(cls.load_encoder(model or cls.default_model, device))
-
-    @staticmethod
-    def load_encoder(model: str, device: str):
-        """The method's model, by name or path (see models.registry)."""
-        raise NotImplementedError
 
     @classmethod
     def templates(cls, prompts: str | None) -> tuple[str | None, list[str]]:
@@ -84,7 +81,7 @@ class VideoMethod(ABC):
 
     def encode(self, path: Path, sampling: Sampling) -> np.ndarray:
         """One video's features (what the cache stores)."""
-        raise NotImplementedError(f"the {self.name} method does not encode single videos")
+        return self.encode_video(path, self.encoder, sampling)
 
     def features(self, videos: Iterable, sampling: Sampling, cache=None,
                  on_video: Callable[[str], None] | None = None) -> Features:

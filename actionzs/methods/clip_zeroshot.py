@@ -8,6 +8,7 @@ import torch.nn.functional as F
 
 from ..defaults import CLIP_MODEL
 from ..features import encode_video
+from ..models.clip import load_clip
 from .base import TextClassifier, VideoMethod
 
 
@@ -40,15 +41,8 @@ class ClipMethod(VideoMethod):
     name = "clip"
     default_model = CLIP_MODEL
     classifier_type = ClipZeroShot
-
-    @staticmethod
-    def load_encoder(model, device):
-        from ..models.clip import load_clip
-
-        return load_clip(model, device=device)
-
-    def encode(self, path, sampling) -> np.ndarray:
-        return encode_video(path, self.encoder, sampling)
+    load_encoder = staticmethod(load_clip)
+    encode_video = staticmethod(encode_video)
 
     def pool(self, features) -> np.ndarray:
         return pool_video(features).numpy()

@@ -8,6 +8,7 @@ import torch
 
 from ..defaults import XCLIP_MODEL
 from ..features import Sampling, video_pixels
+from ..models.xclip import load_xclip
 from .base import TextClassifier, VideoMethod
 
 
@@ -38,15 +39,8 @@ class XClipMethod(VideoMethod):
     default_model = XCLIP_MODEL
     default_prompts = "classname"
     classifier_type = XClipZeroShot
-
-    @staticmethod
-    def load_encoder(model, device):
-        from ..models.xclip import load_xclip
-
-        return load_xclip(model, device=device)
-
-    def encode(self, path, sampling) -> np.ndarray:
-        return encode_xclip_video(path, self.encoder, sampling)
+    load_encoder = staticmethod(load_xclip)
+    encode_video = staticmethod(encode_xclip_video)
 
     def pool(self, features) -> np.ndarray:
         """[N, V, 1 + P, D] -> [N, D] unit video embeddings (row 0, averaged over views)."""

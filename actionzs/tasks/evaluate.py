@@ -51,7 +51,7 @@ def evaluate_videos(request: EvalRequest, sampling: Sampling = Sampling(), cache
     adapter = load_adapter(request.adapter) if request.adapter is not None else None
     if adapter:
         method = adapter.video_method(device, request.model)
-        sampling, prompt_name, templates = adapter.sampling, adapter.info.prompts, None
+        sampling, prompt_name, templates = adapter.info.sampling, adapter.info.prompts, None
         name, model = f"adapter:{request.adapter}", adapter.info.base_model
     else:
         kind = METHODS.load(request.method or "clip")

@@ -91,7 +91,7 @@ def predict(
     if adapter is not None:
         fitted = load_adapter(adapter)
         video_method = fitted.video_method(device, model)
-        classes, sampling, prompt_name = fitted.classes, fitted.sampling, fitted.info.prompts
+        classes, sampling, prompt_name = fitted.info.classes, fitted.info.sampling, fitted.info.prompts
         score, name, model = fitted.scorer(video_method), f"adapter:{fitted.info.method}", fitted.info.base_model
     else:
         classes = labels if isinstance(labels, LabelSet) else load_labels(labels)
