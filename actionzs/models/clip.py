@@ -1,7 +1,8 @@
-"""Image-text encoders (open_clip and Hugging Face CLIP) behind one small interface.
+"""Image-text encoders (open_clip and Hugging Face CLIP) behind one small interface, ``ClipEncoder``.
 
-Methods only need: encode a batch of images, encode a list of texts, the learned temperature, the pixel
-spec the encoder expects, and a stable ``key`` that names the weights for the feature cache.
+Methods only need: encode a batch of images, encode a list of texts, and what every encoder has
+(``models.base.Encoder``): the learned temperature, the pixel spec it expects, and a stable ``key`` that names
+the weights for the feature cache.
 """
 
 from __future__ import annotations
