@@ -121,16 +121,40 @@ def render_adapted(result, as_json: bool) -> str:
 
 # -- listings --------------------------------------------------------------------------------------------------
 
-def render_rows(rows, columns: list[tuple[str, int]], as_json: bool, header: bool = True) -> str:
-    """JSON, or a table of the given (key, width) columns, the last one unpadded."""
-    if as_json:
-        return to_json(rows)
+def render_rows(rows: list[dict], columns: list[tuple[str, int]], header: bool = True) -> str:
+    """A table of the given (key, width) columns, the last one unpadded."""
 
     def line(values):
         return " ".join(f"{v:<{w}}" if w else str(v) for v, (_, w) in zip(values, columns)).rstrip()
 
     lines = [line([k for k, _ in columns])] if header else []
     return "\n".join(lines + [line([r[k] for k, _ in columns]) for r in rows]) + "\n"
+
+
+def render_label_sets(sizes: dict[str, int], as_json: bool) -> str:
+    return to_json(sizes) if as_json else "".join(f"{name:<14} {n:>4} classes\n" for name, n in sizes.items())
+
+
+def render_labels(labels, as_json: bool) -> str:
+    if as_json:
+        return to_json([{"id": i, "text": t} for i, t in zip(labels.ids, labels.texts)])
+    return "".join(f"{i}\t{t}\n" for i, t in zip(labels.ids, labels.texts))
+
+
+def render_models(rows: list[dict], as_json: bool) -> str:
+    """rows: name, task, cached (bool), size_mb (or None), note."""
+    if as_json:
+        return to_json(rows)
+    shown = [{**r, "cached": "yes" if r["cached"] else "no", "size": f"{r['size_mb']:.1f} MB" if r["size_mb"] else "-"}
+             for r in rows]
+    return render_rows(shown, [("name", 42), ("task", 10), ("cached", 7), ("size", 9), ("note", 0)])
+
+
+def render_protocols(protocols: dict) -> str:
+    """One line per protocol: name, kind and the start of its description."""
+    rows = [{"name": name, "kind": p.kind, "description": " ".join(p.description.split())[:80]}
+            for name, p in protocols.items()]
+    return render_rows(rows, [("name", 20), ("kind", 10), ("description", 0)], header=False)
 
 
 # -- evaluation reports --------------------------------------------------------------------------------------------

@@ -92,12 +92,10 @@ def eval_(request, list_protocols, sampling, anticipation, captions, cache, devi
     """
     from ..errors import InputError
     from ..eval.protocols import available_protocols, load_protocol
-    from ..output import data_warnings, progress, render_eval, render_rows, warn, write_report
+    from ..output import data_warnings, progress, render_eval, render_protocols, warn, write_report
 
     if list_protocols or request is None:
-        rows = [{"name": name, "kind": p.kind, "description": " ".join(p.description.split())[:80]}
-                for name, p in ((name, load_protocol(name)) for name in available_protocols())]
-        click.echo(render_rows(rows, [("name", 20), ("kind", 10), ("description", 0)], False, header=False), nl=False)
+        click.echo(render_protocols({name: load_protocol(name) for name in available_protocols()}), nl=False)
         if not list_protocols:
             raise InputError("choose a protocol with --protocol NAME (listed above)")
         return

@@ -18,21 +18,14 @@ def labels(name, as_json):
       actionzs labels
       actionzs labels hmdb51
     """
-    from ..output import render_rows
+    from ..output import render_label_sets, render_labels
     from ..text.labels import builtin_label_sets, load_labels
 
     if name is None:
-        sets = {key: len(load_labels(key)) for key in builtin_label_sets()}
-        rows = [{"set": key, "classes": count} for key, count in sets.items()]
-        click.echo(render_rows(sets if as_json else rows, [("set", 14), ("classes", 0)], as_json), nl=False)
-        return
-    label_set = load_labels(name)
-    rows = [{"id": i, "text": t} for i, t in zip(label_set.ids, label_set.texts)]
-    if as_json:
-        click.echo(render_rows(rows, [], True), nl=False)
+        sizes = {key: len(load_labels(key)) for key in builtin_label_sets()}
+        click.echo(render_label_sets(sizes, as_json), nl=False)
     else:
-        for row in rows:
-            click.echo(f"{row['id']}\t{row['text']}")
+        click.echo(render_labels(load_labels(name), as_json), nl=False)
 
 
 @click.command()
@@ -43,17 +36,6 @@ def models(as_json):
     Any open_clip ARCH:PRETRAINED, Hugging Face ORG/REPO or local path also works; this is a guide, not a limit.
     """
     from ..models import registry
-    from ..output import render_rows
+    from ..output import render_models
 
-    cached = registry.cached_models()
-    rows = []
-    for name, task, repo, note in registry.KNOWN_MODELS:
-        size = cached.get(repo) if repo else None
-        local = name.startswith("random:") or registry.installed_offline(name)
-        rows.append({"name": name, "task": task, "cached": bool(size) or local,
-                     "size_mb": round(size / 2**20, 1) if size else None, "note": note})
-    if not as_json:
-        rows = [{**r, "cached": "yes" if r["cached"] else "no", "size": f"{r['size_mb']:.1f} MB" if r["size_mb"] else "-"}
-                for r in rows]
-    columns = [("name", 42), ("task", 10), ("cached", 7), ("size", 9), ("note", 0)]
-    click.echo(render_rows(rows, columns, as_json), nl=False)
+    click.echo(render_models(registry.known_models(), as_json), nl=False)

