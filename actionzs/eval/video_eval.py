@@ -50,9 +50,7 @@ def embed_items(items: list[VideoItem], root, method, sampling, cache=None, on_v
         else:
             feats[path] = value
     present = [(item, str(p)) for item, p in check.present if str(p) in feats]
-    summary = {"listed": len(items), "found": len(check.present), "missing": len(check.missing),
-               "missing_examples": [m.path for m in check.missing[:5]], "unreadable": errors[:20],
-               "evaluated": len(present)}
+    summary = _data_summary(items, check, errors, len(present))
     if not present:
         raise InputError(f"{root}: none of the listed videos could be read")
     return [item for item, _ in present], np.stack([feats[p] for _, p in present]), summary
@@ -116,11 +114,15 @@ def _fit_on_support(request, method, labels, sampling, cache, on_video):
     fit = AdaptRequest(method=request.adapt_method, prompts=request.prompts, sampling=sampling)
     adapter, skipped = fit_adapter(fit, support, labels, cache=cache, base=method,
                                    on_step=(lambda **_: on_video(None)) if on_video else None)
-    summary = {"split": protocol.extra["train_file"], "role": "support", "listed": len(items),
-               "found": len(check.present), "missing": len(check.missing),
-               "missing_examples": [m.path for m in check.missing[:5]], "unreadable": skipped[:20],
-               "evaluated": len(check.present) - len(skipped)}
-    return adapter, summary
+    summary = _data_summary(items, check, skipped, len(check.present) - len(skipped))
+    return adapter, {"split": protocol.extra["train_file"], "role": "support", **summary}
+
+
+def _data_summary(items, check, unreadable: list[str], evaluated: int) -> dict:
+    """What a report says of a split's videos: listed, found under the root, missing, unreadable, evaluated."""
+    return {"listed": len(items), "found": len(check.present), "missing": len(check.missing),
+            "missing_examples": [m.path for m in check.missing[:5]], "unreadable": unreadable[:20],
+            "evaluated": evaluated}
 
 
 def _episodic(protocol, embeddings, targets, episodes, seed) -> dict:
