@@ -133,13 +133,12 @@ def _output_no_csv(as_json, out):
     return _output(as_json, False, out)
 
 
-_json = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
-_out = click.option("-o", "--out", default=None, help="Write the output to this file (atomically) instead of stdout.")
-output_options = bundle("output", _output, _json,
-                        click.option("--csv", "as_csv", is_flag=True, help="One row per (video, rank)."), _out)
-json_output_options = bundle("output", _output_no_csv, _json, _out)
-
 json_flag = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
+_out = click.option("-o", "--out", default=None, help="Write the output to this file (atomically) instead of stdout.")
+output_options = bundle("output", _output, json_flag,
+                        click.option("--csv", "as_csv", is_flag=True, help="One row per (video, rank)."), _out)
+json_output_options = bundle("output", _output_no_csv, json_flag, _out)
+
 device_option = click.option("--device", default=defaults.DEVICE, show_default=True,
                              help="torch device, e.g. cuda; bfloat16 autocast when training on CUDA.")
 prompts_option = click.option("--prompts", default=None,
