@@ -25,7 +25,9 @@ def test_json_output_schema_and_untrained_warning(ucf_clips):
     assert any("untrained" in w for w in report["warnings"])
     assert "untrained" in result.stderr
     assert report["num_classes"] == 101 and report["labels"] == "ucf101"
+    pixels = report["sampling"].pop("pixels")
     assert report["sampling"] == {"frames": 8, "clips": 1, "crops": 1, "stride": None}
+    assert pixels["size"] == 64 and pixels["resize_mode"] == "shortest" and pixels["interpolation"] == "bicubic"
     assert [p["video"] for p in report["predictions"]] == [str(c) for c in clips]
     for pred in report["predictions"]:
         scores = [r["score"] for r in pred["top"]]

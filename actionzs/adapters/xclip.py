@@ -55,7 +55,7 @@ class XClipAdapter:
         model = XCLIPModel(XCLIPConfig.from_json_file(str(directory / "xclip_config.json")))
         model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
         tokenizer = CLIPTokenizer.from_pretrained(str(directory / "tokenizer"))
-        pixel = PixelSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in info.pixel.items()})
+        pixel = PixelSpec.from_dict(info.pixel)  # the geometry it was fine-tuned with
         return cls(wrap(f"adapter:{directory}", model.eval(), tokenizer, info.untrained_base, pixel))
 
     @classmethod
@@ -82,7 +82,7 @@ class XClipAdapter:
         config = dataclasses.replace(request.train, seed=request.seed)
         history = train_xclip(encoder, paths, targets, classes, templates, sampling, config, request.checkpoint,
                               on_step=(lambda epoch, loss: on_step(epoch=epoch, loss=f"{loss:.3f}")) if on_step else None)
-        pixel = {"size": encoder.pixel.size, "mean": list(encoder.pixel.mean), "std": list(encoder.pixel.std)}
+        pixel = encoder.pixel.as_dict()
         training = {**config.as_dict(), "support_clips": len(paths), "skipped_clips": len(skipped),
                     "loss_per_epoch": history, "initialised_from_clip_tensors": len(copied) if copied else None}
         info = AdapterInfo(cls.method, name, encoder.key, encoder.untrained, classes, sampling, prompt_name, training, pixel)

@@ -76,6 +76,12 @@ class VideoMethod(ABC):
         return self.encoder.key
 
     @property
+    def feature_key(self) -> str:
+        """Names this method's cached video features: the weights, and the pixel geometry when frames are seen."""
+        pixel = getattr(self.encoder, "pixel", None)
+        return self.key if pixel is None else f"{self.key}|{pixel.key}"
+
+    @property
     def untrained(self) -> bool:
         return self.encoder.untrained
 
@@ -86,14 +92,15 @@ class VideoMethod(ABC):
     def features(self, videos: Iterable, sampling: Sampling, cache=None,
                  on_video: Callable[[str], None] | None = None) -> Features:
         """``(path, features, None)`` or ``(path, None, error line)`` per video, in order; bad videos never stop it."""
-        for path, features, error in iter_features(videos, self.key, sampling, cache, lambda p: self.encode(p, sampling)):
+        for path, features, error in iter_features(videos, self.feature_key, sampling, cache, lambda p: self.encode(p, sampling)):
             yield path, features, error
             if on_video:
                 on_video(path)
 
     def setup(self, sampling: Sampling) -> dict:
-        """How videos were seen, as reports record it."""
-        return sampling.as_dict()
+        """How videos were seen, as reports record it: the sampled views and the pixel geometry."""
+        pixel = getattr(self.encoder, "pixel", None)
+        return {**sampling.as_dict(), **({"pixels": pixel.as_dict()} if pixel else {})}
 
     def classifier(self, classes: LabelSet, templates: list[str]) -> TextClassifier:
         """A classifier over ``classes``."""

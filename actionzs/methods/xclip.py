@@ -18,7 +18,8 @@ def encode_xclip_video(path, encoder, sampling: Sampling) -> np.ndarray:
 
 
 class XClipZeroShot(TextClassifier):
-    """Logits averaged over views; class texts are prompt-ensembled before the video-specific prompts."""
+    """Softmax probabilities averaged over views, as X-CLIP's and ViFi-CLIP's multi-view tests do; returned as
+    their logarithm, so that a softmax of the scores gives those probabilities back."""
 
     @torch.no_grad()
     def embed_classes(self) -> torch.Tensor:
@@ -31,7 +32,8 @@ class XClipZeroShot(TextClassifier):
         n, v = x.shape[:2]
         flat = x.reshape(n * v, *x.shape[2:])
         logits = self.encoder.logits(flat[:, 0], flat[:, 1:], self.text_embeddings)
-        return logits.reshape(n, v, -1).mean(dim=1).numpy()
+        log_probs = logits.reshape(n, v, -1).log_softmax(dim=-1)
+        return (torch.logsumexp(log_probs, dim=1) - np.log(v)).numpy()  # log of the mean probability
 
 
 class XClipMethod(VideoMethod):

@@ -35,3 +35,30 @@ def weights_key(model: torch.nn.Module) -> str:
         digest.update(name.encode())
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
     return digest.hexdigest()[:16]
+
+
+def _field(value, name: str):
+    """A field of a transformers size dict (a plain dict or a ``SizeDict``)."""
+    return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+
+
+def _interpolation(resample) -> str:
+    """PIL's resample code, its enum, or torchvision's InterpolationMode -> 'bicubic' / 'bilinear'."""
+    name = str(getattr(resample, "value", resample) if not hasattr(resample, "name") else resample.name).lower()
+    return {"3": "bicubic", "2": "bilinear"}.get(name, name if name in ("bicubic", "bilinear") else "bicubic")
+
+
+def pixel_from_processor(ip, default_size: int, resize_ratio: float | None = None) -> PixelSpec:
+    """The geometry a Hugging Face image processor applies: short-side resize then centre crop, or a squash to
+    height x width. ``resize_ratio`` (e.g. 256/224) overrides the short side with ``round(crop * ratio)``."""
+    size, crop = getattr(ip, "size", None) or {}, getattr(ip, "crop_size", None)
+    shortest = _field(size, "shortest_edge")
+    mean, std = tuple(ip.image_mean), tuple(ip.image_std)
+    interpolation = _interpolation(getattr(ip, "resample", "bicubic"))
+    if shortest is None:
+        side = _field(size, "height") or default_size
+        return PixelSpec(int(side), mean, std, "squash", interpolation)
+    side = _field(crop, "height") if crop is not None and getattr(ip, "do_center_crop", True) else None
+    side = int(side or shortest)
+    resize = round(side * resize_ratio) if resize_ratio else int(shortest)
+    return PixelSpec(side, mean, std, "shortest", interpolation, resize=resize if resize != side else None)

@@ -7,14 +7,14 @@ the weights for the feature cache.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
 from ..errors import ModelUnavailableError
 from ..video.transforms import PixelSpec
 from . import registry, tiny
-from .base import Encoder, weights_key
+from .base import Encoder, pixel_from_processor, weights_key
 
 #: Call counters, so tests and benchmarks can see when encoders really run.
 ENCODE_CALLS = {"image": 0, "text": 0}
@@ -25,6 +25,7 @@ class ClipEncoder(Encoder):
     """A loaded CLIP-style model, open_clip or Hugging Face. Embeddings are returned unnormalised; methods normalise."""
 
     backend: str = "open_clip"
+    text_kwargs: dict = field(default_factory=lambda: {"padding": True})  # Hugging Face tokenizer call
 
     @torch.no_grad()
     def encode_images(self, pixels: torch.Tensor, batch_size: int = 32) -> torch.Tensor:
@@ -46,7 +47,7 @@ class ClipEncoder(Encoder):
         if self.backend == "open_clip":
             tokens = self.tokenizer(texts).to(self.device)
             return self.model.encode_text(tokens).float().cpu()
-        batch = self.tokenizer(texts, padding=True, truncation=True, return_tensors="pt").to(self.device)
+        batch = self.tokenizer(texts, truncation=True, return_tensors="pt", **self.text_kwargs).to(self.device)
         return _tensor(self.model.get_text_features(**batch)).float().cpu()
 
 
@@ -75,25 +76,49 @@ def load_clip(name: str, device: str = "cpu") -> ClipEncoder:
 
 
 def _load_open_clip(ref: registry.ModelRef, device: str) -> ClipEncoder:
+    """``create_model_and_transforms(ARCH, pretrained=TAG)`` with what the tag's own config says: QuickGELU where
+    the weights were trained with it (open_clip 3.x only warns), and the tag's resize mode, interpolation,
+    mean and std (read back from the model's ``preprocess_cfg``)."""
     import open_clip
 
     registry.require_openclip_weights(ref)
+    tag = {} if ref.arch.startswith("hf-hub:") or ref.is_local else open_clip.get_pretrained_cfg(ref.arch, ref.source)
+    quick_gelu = bool(tag.get("quick_gelu", False))
     try:
         if ref.arch.startswith("hf-hub:"):
-            model, _, preprocess = open_clip.create_model_and_transforms(ref.arch, device=device)
-            tokenizer = open_clip.get_tokenizer(ref.arch)
+            model, _, _ = open_clip.create_model_and_transforms(ref.arch, device=device)
         else:
-            model, _, preprocess = open_clip.create_model_and_transforms(ref.arch, pretrained=ref.source, device=device)
-            tokenizer = open_clip.get_tokenizer(ref.arch)
+            model, _, _ = open_clip.create_model_and_transforms(ref.arch, pretrained=ref.source, device=device,
+                                                                force_quick_gelu=quick_gelu)
+        tokenizer = open_clip.get_tokenizer(ref.arch)
     except Exception as exc:  # the library's own errors are multi-line; keep the cause on one line
         raise ModelUnavailableError(f"cannot load open_clip model '{ref.name}': {str(exc).splitlines()[0]}") from None
     model.eval()
-    cfg = model.visual.preprocess_cfg if hasattr(model.visual, "preprocess_cfg") else {}
+    pixel = openclip_pixels(model)
+    weights = ref.name if not ref.is_local else f"{ref.arch}-{weights_key(model)}"
+    key = f"{weights}|{activation(model)}"
+    return ClipEncoder(ref.name, key, pixel, False, model, tokenizer, backend="open_clip", device=device)
+
+
+def openclip_pixels(model) -> PixelSpec:
+    """The preprocessing open_clip attached to the model (its config merged with the pretrained tag's)."""
+    cfg = dict(getattr(model.visual, "preprocess_cfg", None) or {})
     size = cfg.get("size", model.visual.image_size)
     size = size[0] if isinstance(size, (tuple, list)) else size
-    pixel = PixelSpec(int(size), tuple(cfg.get("mean", PixelSpec.mean)), tuple(cfg.get("std", PixelSpec.std)))
-    key = ref.name if not ref.is_local else f"{ref.arch}-{weights_key(model)}"
-    return ClipEncoder(ref.name, key, pixel, False, model, tokenizer, backend="open_clip", device=device)
+    mean = getattr(model.visual, "image_mean", None) or PixelSpec.mean
+    std = getattr(model.visual, "image_std", None) or PixelSpec.std
+    return PixelSpec(int(size), tuple(cfg.get("mean", mean)), tuple(cfg.get("std", std)),
+                     cfg.get("resize_mode", "shortest"), cfg.get("interpolation", "bicubic"),
+                     fill=int(cfg.get("fill_color", 0)))
+
+
+def activation(model) -> str:
+    """'quickgelu' or 'gelu': what the text and image towers really run (part of the feature-cache key)."""
+    return "quickgelu" if any(type(m).__name__ == "QuickGELU" for m in model.modules()) else "gelu"
+
+
+#: Models trained with fixed-length text (SigLIP pools the last position): pad to the length they were trained on.
+MAX_LENGTH_TEXT = ("siglip", "siglip2")
 
 
 def _load_hf_clip(ref: registry.ModelRef, device: str) -> ClipEncoder:
@@ -109,8 +134,10 @@ def _load_hf_clip(ref: registry.ModelRef, device: str) -> ClipEncoder:
     if not hasattr(model, "get_image_features"):
         raise ModelUnavailableError(f"'{ref.name}' is not an image-text (CLIP-style) model")
     model.eval()
-    ip = processor.image_processor
-    size = ip.crop_size["height"] if getattr(ip, "crop_size", None) else model.config.vision_config.image_size
-    pixel = PixelSpec(int(size), tuple(ip.image_mean), tuple(ip.image_std))
+    pixel = pixel_from_processor(processor.image_processor, model.config.vision_config.image_size)
     key = ref.name if not ref.is_local else f"hf-{weights_key(model)}"
-    return ClipEncoder(ref.name, key, pixel, False, model, processor.tokenizer, backend="hf", device=device)
+    text = {"padding": True}
+    if model.config.model_type in MAX_LENGTH_TEXT:
+        text = {"padding": "max_length", "max_length": model.config.text_config.max_position_embeddings}
+    return ClipEncoder(ref.name, key, pixel, False, model, processor.tokenizer, backend="hf", device=device,
+                       text_kwargs=text)

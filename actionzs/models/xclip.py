@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from ..errors import InputError, ModelUnavailableError
 from ..video.transforms import PixelSpec
 from . import registry
-from .base import Encoder, weights_key
+from .base import Encoder, pixel_from_processor, weights_key
 
 TINY_XCLIP = {  # UNTRAINED, random weights: for tests only
     "projection_dim": 32,
@@ -57,17 +57,21 @@ class XClipEncoder(Encoder):
         return self.model.text_projection(out[1])
 
     def class_text(self, class_texts, templates: list[str]) -> torch.Tensor:
-        """[C, D] class text embeddings: each class's prompts embedded and averaged (differentiable, so fine-tuning
-        and zero-shot scoring share it)."""
-        embeds = self.text_embeds([t.format(c) for c in class_texts for t in templates])
-        return embeds.reshape(len(class_texts), len(templates), -1).mean(dim=1)
+        """[P, C, D] text embeddings, one slice per prompt template (differentiable, so fine-tuning and zero-shot
+        scoring share it). Templates are ensembled in ``logits``, after the video-specific prompts."""
+        embeds = self.text_embeds([t.format(c) for t in templates for c in class_texts])
+        return embeds.reshape(len(templates), len(class_texts), -1)
 
     def logits(self, video: torch.Tensor, patches: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
-        """[B, D], [B, P, D], [K, D] -> [B, K]: video-specific prompts, cosine, learned temperature."""
-        text = text.unsqueeze(0).expand(video.shape[0], -1, -1)
-        text = text + self.model.prompts_generator(text, patches)
+        """[B, D], [B, P, D], text [T, K, D] (or [K, D]) -> [B, K]: each template made video-specific by the prompt
+        generator and normalised, as XCLIPModel's forward does; several templates averaged as unit vectors."""
+        text = text if text.dim() == 3 else text[None]
+        per_template = []
+        for slice_ in text:
+            slice_ = slice_.unsqueeze(0).expand(video.shape[0], -1, -1)
+            per_template.append(F.normalize(slice_ + self.model.prompts_generator(slice_, patches), dim=-1))
+        text = F.normalize(torch.stack(per_template).mean(dim=0), dim=-1)
         video = F.normalize(video, dim=-1)
-        text = F.normalize(text, dim=-1)
         return torch.einsum("bd,bkd->bk", video, self.model.logit_scale.exp() * text)
 
     @torch.no_grad()
@@ -85,10 +89,15 @@ def tiny_xclip(seed: int = 0):
         return XCLIPModel(XCLIPConfig(**TINY_XCLIP)).eval()
 
 
+#: X-CLIP's and ViFi-CLIP's test geometry: short side 256 for a 224 crop (``scale_resize = 256 / 224 * size``).
+EVAL_RESIZE_RATIO = 256 / 224
+
+
 def wrap(name: str, model, tokenizer, untrained: bool, pixel: PixelSpec | None = None, key: str | None = None,
          device: str = "cpu") -> XClipEncoder:
     vision = model.config.vision_config
-    pixel = pixel or PixelSpec(vision.image_size)
+    size = vision.image_size
+    pixel = pixel or PixelSpec(size, interpolation="bilinear", resize=round(size * EVAL_RESIZE_RATIO))
     return XClipEncoder(name, key or f"xclip-{weights_key(model)}", pixel, untrained, model.to(device), tokenizer,
                         num_frames=vision.num_frames, device=device)
 
@@ -112,9 +121,7 @@ def load_xclip(name: str, device: str = "cpu") -> XClipEncoder:
         processor = AutoProcessor.from_pretrained(str(source) if source.is_dir() else name)
     except Exception as exc:
         raise ModelUnavailableError(f"cannot load X-CLIP model '{name}': {str(exc).splitlines()[0]}") from None
-    ip = processor.image_processor
-    size = ip.crop_size["height"] if getattr(ip, "crop_size", None) else model.config.vision_config.image_size
-    pixel = PixelSpec(int(size), tuple(ip.image_mean), tuple(ip.image_std))
+    pixel = pixel_from_processor(processor.image_processor, model.config.vision_config.image_size, EVAL_RESIZE_RATIO)
     key = name if not source.is_dir() else None
     return wrap(name, model, processor.tokenizer, False, pixel, key, device)
 
