@@ -83,7 +83,7 @@ def multiview_indices(
 
     With ``stride=None`` each view is a TSN clip (one frame per segment) whose position inside the segments
     moves from view to view (view c takes the frame at (c + 0.5) / num_clips of every segment); with a stride,
-    each view is a dense clip and the clip starts are spread evenly. Shape: ``[num_clips, num_frames_per_clip]``.
+    each view is a dense clip and the clip starts are spread evenly (MMAction2's test-mode formula). Shape: ``[num_clips, num_frames_per_clip]``.
     """
     _check(num_frames, num_frames_per_clip=num_frames_per_clip, num_clips=num_clips)
     if stride is None:
@@ -93,9 +93,13 @@ def multiview_indices(
                 for c in range(num_clips)
             ]
         )
-    span = (num_frames_per_clip - 1) * stride + 1
-    room = max(num_frames - span, 0)
-    starts = np.floor((np.arange(num_clips) + 0.5) * (room + 1) / num_clips).astype(np.int64)
+    # MMAction2's SampleFrames test mode: clips of clip_len * stride frames spread evenly, centred in their share
+    span = num_frames_per_clip * stride
+    share = (num_frames - span + 1) / float(num_clips)
+    if num_frames > span - 1:
+        starts = (np.arange(num_clips) * share + share / 2.0).astype(np.int64)
+    else:
+        starts = np.zeros(num_clips, dtype=np.int64)
     return np.stack([dense_indices(num_frames, num_frames_per_clip, stride, start=int(s)) for s in starts])
 
 
