@@ -39,6 +39,26 @@ def test_cached_scoring_equals_xclipmodel_forward(clip_path):
     np.testing.assert_allclose(torch.from_numpy(ours).softmax(-1), reference, atol=1e-6)  # views: mean probability
 
 
+def test_prompt_templates_are_ensembled_after_the_video_specific_prompts(clip_path):
+    """Each template through XCLIPModel's own forward (its normalised, video-specific text embeddings), then
+    averaged as unit vectors: not raw text embeddings averaged before the prompt generator."""
+    encoder = load_xclip("random:xclip-tiny")
+    templates = ["{}", "a video of a person {}."]
+    features = encode_xclip_video(clip_path, encoder, Sampling(frames=8))
+    ours = XClipZeroShot(encoder, CLASSES, templates).scores(features[None])[0]
+    pixels = video_pixels(clip_path, encoder.pixel, Sampling(frames=8))
+    per_template = []
+    with torch.no_grad():
+        for template in templates:
+            tokens = encoder.tokenizer([template.format(c) for c in CLASSES.texts], padding=True, return_tensors="pt")
+            out = encoder.model(input_ids=tokens["input_ids"], attention_mask=tokens["attention_mask"],
+                                pixel_values=pixels)
+            per_template.append(out.text_embeds[0])  # [K, D], unit
+        text = torch.nn.functional.normalize(torch.stack(per_template).mean(0), dim=-1)
+        reference = encoder.model.logit_scale.exp() * text @ out.video_embeds[0]
+    np.testing.assert_allclose(torch.from_numpy(ours).softmax(-1), reference.softmax(-1), atol=1e-6)
+
+
 def test_frames_must_match_the_integration_transformer(clip_path):
     encoder = load_xclip("random:xclip-tiny")
     with pytest.raises(Exception, match="exactly 8 frames"):
