@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import yaml
@@ -179,3 +180,12 @@ def load_adapter(directory: str | Path) -> Adapter:
     info = AdapterInfo.from_dict(data, meta_path)
     head = ADAPTERS.load(info.method).from_state(load_file(str(directory / "weights.safetensors")), directory, info)
     return Adapter(info, head, source=str(directory))
+
+
+def best_setting(settings: list, score: Callable, default):
+    """The setting with the best cross-validated ``score``; among equals, ``default`` when it is one of them
+    (a prior the support set gives no reason to leave), otherwise the first."""
+    scored = [(score(s), s) for s in settings]
+    best = max(value for value, _ in scored)
+    tied = [s for value, s in scored if value >= best - 1e-9]
+    return default if default in tied else tied[0]

@@ -1,65 +1,75 @@
-"""``linear``: multinomial logistic regression (scikit-learn) on frozen video embeddings, initialised from the
-text classifier and regularised with a strength chosen by cross-validation on the support set.
+"""``linear``: a linear head on frozen video embeddings that starts at the zero-shot text classifier and is
+pulled back towards it: cross-entropy plus ``strength * |W - W_text|^2`` (and the bias towards 0), so the text
+prior keeps its weight where the support set says little (the prior of Wise-FT and CLAP-style probes).
 
-Inputs are unit video embeddings ``[N, D]``, text weights unit class embeddings ``[C, D]``; outputs are logits
-``[N, C]`` on the scale of the base model's logit scale.
+``strength`` is chosen by cross-validation on the support set (stratified folds, or leave-one-out when a class
+has a single clip); ties keep a middle setting. Inputs are unit video embeddings ``[N, D]``, text weights unit
+class embeddings ``[C, D]``; outputs are logits ``[N, C]`` on the scale of the base model's logit scale.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 
-from .base import EmbeddingHead
+from .base import EmbeddingHead, best_setting
 
-CS = (0.1, 1.0, 10.0, 100.0)
+STRENGTHS = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+DEFAULT_STRENGTH = 1e-2
+
+
+def train_head(x: np.ndarray, y: np.ndarray, prior: np.ndarray, logit_scale: float, strength: float):
+    """(coef [C, D], intercept [C]): the convex problem solved by L-BFGS (deterministic, float64)."""
+    x, prior = torch.as_tensor(x, dtype=torch.float64), torch.as_tensor(prior, dtype=torch.float64)
+    y = torch.as_tensor(y, dtype=torch.long)
+    delta = torch.zeros_like(prior, requires_grad=True)
+    bias = torch.zeros(len(prior), dtype=torch.float64, requires_grad=True)
+    optimiser = torch.optim.LBFGS([delta, bias], lr=1.0, max_iter=200, tolerance_grad=1e-9,
+                                  line_search_fn="strong_wolfe")
+
+    def closure():
+        optimiser.zero_grad()
+        logits = logit_scale * (x @ (prior + delta).T + bias)
+        loss = F.cross_entropy(logits, y) + strength * (delta.square().sum() + bias.square().sum())
+        loss.backward()
+        return loss
+
+    optimiser.step(closure)
+    return (prior + delta).detach().numpy(), bias.detach().numpy()
 
 
 class LinearAdapter(EmbeddingHead):
     method = "linear"
 
-    def __init__(self, coef, intercept, logit_scale):
+    def __init__(self, coef, intercept, logit_scale, strength: float | None = None):
         self.coef = np.asarray(coef, dtype=np.float32)
         self.intercept = np.asarray(intercept, dtype=np.float32)
         self.logit_scale = float(logit_scale)
+        self.strength = strength
 
     @classmethod
     def fit(cls, embeddings, labels, text_weights, logit_scale, seed: int = 0) -> "LinearAdapter":
-        from sklearn.linear_model import LogisticRegression
-
-        embeddings = np.asarray(embeddings, dtype=np.float64)
-        labels = np.asarray(labels)
-        num_classes = len(text_weights)
-        init = np.asarray(text_weights, dtype=np.float64) * logit_scale
-
-        def train(c, x, y):
-            # every class needs a row even when absent from x: sklearn fits only the classes it sees
-            seen = np.unique(y)
-            clf = LogisticRegression(C=c, max_iter=500, warm_start=True, random_state=seed)
-            clf.coef_ = init[seen].copy()
-            clf.intercept_ = np.zeros(len(seen))
-            clf.fit(x, y)
-            coef = init.copy()
-            intercept = np.full(num_classes, -1e4)
-            rows = clf.coef_ if len(seen) > 2 else np.vstack([-clf.coef_, clf.coef_]) / 2
-            bias = clf.intercept_ if len(seen) > 2 else np.array([-clf.intercept_[0], clf.intercept_[0]]) / 2
-            coef[seen], intercept[seen] = rows, bias
-            return coef, intercept
-
-        best_c, best_acc = CS[-1], -1.0
+        embeddings, labels = np.asarray(embeddings, dtype=np.float64), np.asarray(labels)
+        prior = np.asarray(text_weights, dtype=np.float64)
         folds = _folds(labels, seed)
-        if folds:
-            for c in CS:
-                correct = 0
-                for train_idx, test_idx in folds:
-                    coef, intercept = train(c, embeddings[train_idx], labels[train_idx])
-                    correct += int(((embeddings[test_idx] @ coef.T + intercept).argmax(1) == labels[test_idx]).sum())
-                if correct > best_acc:
-                    best_c, best_acc = c, correct
-        coef, intercept = train(best_c, embeddings, labels)
-        return cls(coef / logit_scale, intercept / logit_scale, logit_scale)
+
+        def cv_accuracy(strength):
+            correct = 0
+            for train_idx, test_idx in folds:
+                coef, bias = train_head(embeddings[train_idx], labels[train_idx], prior, logit_scale, strength)
+                correct += int(((embeddings[test_idx] @ coef.T + bias).argmax(1) == labels[test_idx]).sum())
+            return correct
+
+        strength = best_setting(list(STRENGTHS), cv_accuracy, DEFAULT_STRENGTH) if folds else DEFAULT_STRENGTH
+        coef, bias = train_head(embeddings, labels, prior, logit_scale, strength)
+        return cls(coef, bias, logit_scale, strength)
 
     def scores(self, embeddings) -> np.ndarray:
         return self.logit_scale * (np.asarray(embeddings, dtype=np.float32) @ self.coef.T + self.intercept)
+
+    def record(self) -> dict:
+        return {"strength": self.strength} if self.strength is not None else {}
 
     def state(self) -> dict:
         return {"coef": self.coef, "intercept": self.intercept,
@@ -71,12 +81,14 @@ class LinearAdapter(EmbeddingHead):
 
 
 def _folds(labels: np.ndarray, seed: int, k: int = 4):
-    """Stratified folds when every class has at least two clips; none (use the largest C) otherwise."""
+    """Stratified folds when every class has two clips or more; leave-one-out otherwise; none for one clip."""
+    from sklearn.model_selection import LeaveOneOut, StratifiedKFold
+
     counts = np.bincount(labels)
     counts = counts[counts > 0]
-    if counts.min() < 2:
+    if len(labels) < 2:
         return []
-    from sklearn.model_selection import StratifiedKFold
-
+    if counts.min() < 2:
+        return list(LeaveOneOut().split(labels))
     splits = min(k, int(counts.min()))
     return list(StratifiedKFold(splits, shuffle=True, random_state=seed).split(np.zeros(len(labels)), labels))
