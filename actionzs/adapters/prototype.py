@@ -4,8 +4,9 @@ The support embeddings are keys, their one-hot labels values; a query's logits a
 ``alpha * exp(-beta * (1 - cos)) @ values``, with ``alpha`` on Tip-Adapter's scale (the zero-shot logits carry
 the model's logit scale, about 100; the cache term does not). ``alpha`` and ``beta`` are chosen by
 leave-one-out accuracy on the support set; ties, and support sets too small to tell (one shot leaves a class
-with no key), keep the released training-free setting (alpha 1.17 and beta 1 at 16 shots; the same cache weight at K shots). Inputs are unit video embeddings ``[N, D]``,
-text weights unit class embeddings ``[C, D]``; outputs are logits ``[N, C]``.
+with no key), keep the released training-free setting (alpha 1.17 and beta 1 at 16 shots; the same cache
+weight at K shots). Inputs are unit video embeddings ``[N, D]``, text weights unit class embeddings
+``[C, D]``; outputs are logits ``[N, C]``.
 """
 
 from __future__ import annotations
