@@ -107,7 +107,9 @@ def test_fake_ucf101_tree_evaluates_end_to_end(fake_ucf, tmp_path):
     assert result.exit_code == 0, result.output
     assert "1 of 6 videos missing" in result.stderr and "untrained" in result.stderr
     report = json.loads((out / "report.json").read_text())
+    pixels = report["setup"]["views"].pop("pixels")  # the model's own geometry is recorded with the views
     assert report["setup"]["views"] == {"frames": 4, "clips": 2, "crops": 3, "stride": None}
+    assert (pixels["size"], pixels["resize_mode"]) == (64, "shortest")
     assert report["setup"]["untrained"] is True and report["setup"]["model"] == "random:openclip-tiny"
     run = report["result"]["runs"][0]
     assert run["num_videos"] == 5 and len(run["classes"]) == 101

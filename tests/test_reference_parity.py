@@ -251,3 +251,14 @@ def test_tsn_sampling_is_mmaction2_test_mode(num_frames, segments):
     for clips, length, interval in ((1, 8, 2), (3, 4, 4), (2, 16, 1)):
         ours = multiview_indices(num_frames, length, clips, stride=interval).reshape(-1)
         assert ours.tolist() == mmaction_test_indices(num_frames, clips, length, interval).tolist()
+
+
+def test_three_crops_need_a_model_that_crops():
+    from actionzs.errors import InputError
+    from actionzs.video.transforms import PixelSpec, prepare
+
+    frames = np.zeros((2, 120, 160, 3), dtype=np.uint8)
+    assert prepare(frames, PixelSpec(64), num_crops=3).shape == (3, 2, 3, 64, 64)
+    assert prepare(frames, PixelSpec(64, resize_mode="longest"), num_crops=1).shape == (1, 2, 3, 64, 64)
+    with pytest.raises(InputError, match="uses 'squash', which sees the whole frame: use --crops 1"):
+        prepare(frames, PixelSpec(64, resize_mode="squash"), num_crops=3)

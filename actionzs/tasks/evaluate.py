@@ -63,7 +63,7 @@ def evaluate_videos(request: EvalRequest, sampling: Sampling = Sampling(), cache
     result = run(request, method, labels, templates, sampling, cache, (lambda _: on_item()) if on_item else None,
                  adapter)
     setup = {"method": name, "model": model, "untrained": method.untrained, "prompts": prompt_name,
-             "templates": templates, "views": sampling.as_dict(), "root": str(request.root),
+             "templates": templates, "views": method.setup(sampling), "root": str(request.root),
              "splits": str(request.splits) if request.splits else None, "actionzs": __version__}
     return {"protocol": protocol_header(request, **({"episodes": request.episodes} if request.episodes else {})),
             "setup": setup, "result": result}
