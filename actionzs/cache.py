@@ -34,6 +34,11 @@ def file_digest(path: str | os.PathLike) -> str:
     return _HASHES[memo_key]
 
 
+def text_digest(text: str) -> str:
+    """Names a text (a label, a template list) in cache keys."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def _slug(text: str) -> str:
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in text)[:60]
     return f"{safe}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"

@@ -27,7 +27,11 @@ def test_sampling_and_model_are_part_of_the_key(ucf_clips, tmp_path):
     api.predict(ucf_clips[:1], model="random:openclip-tiny", cache=cache)
     api.predict(ucf_clips[:1], model="random:openclip-tiny", cache=cache, sampling=Sampling(frames=4))
     api.predict(ucf_clips[:1], model="random:hf-clip-tiny", cache=cache)
-    assert len(list((tmp_path / "c").rglob("*.npy"))) == 3
+    entries = list((tmp_path / "c").rglob("*.npy"))
+    videos = [p for p in entries if not p.parent.name.startswith("text-")]
+    assert len(videos) == 3
+    texts = {p.parent.parent for p in entries if p.parent.name.startswith("text-")}
+    assert len(entries) - len(videos) == 2 * 101 and len(texts) == 2  # UCF101's label texts, once per model
 
 
 def _die_mid_write(root, digest):

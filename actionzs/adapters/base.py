@@ -125,7 +125,7 @@ class EmbeddingHead:
                 targets.append(classes.ids.index(label_of[path]))
         support.require_every_class([classes.ids[t] for t in targets], len(skipped))
         embeddings, targets = method.pool(np.stack(kept)), np.array(targets)
-        text = np.asarray(method.classifier(classes, templates).text_embeddings)
+        text = np.asarray(method.classifier(classes, templates, cache).text_embeddings)
         head = cls.fit(embeddings, targets, text, method.encoder.logit_scale, seed=request.seed)
         accuracy = float((head.scores(embeddings).argmax(1) == targets).mean())
         info = AdapterInfo(cls.method, method.model_name, method.key, method.untrained, classes, request.sampling,

@@ -73,7 +73,7 @@ def evaluate_videos(request, method, labels, templates, sampling, cache=None, on
             results.append(_episodic(protocol, method.pool(features), targets, request.episodes, request.seed))
             continue
         scored = adapter.info.classes if adapter else split_labels
-        all_scores = (adapter.scorer(method) if adapter else method.classifier(split_labels, templates).scores)(features)
+        all_scores = (adapter.scorer(method) if adapter else method.classifier(split_labels, templates, cache).scores)(features)
         class_runs = (protocol.splits(split_labels, runs=request.runs, seed=request.seed) if protocol.restricts_classes
                       else [list(split_labels.ids)])
         for test_classes in class_runs:

@@ -21,12 +21,14 @@ Features = Iterator[tuple[str, "np.ndarray | None", "str | None"]]
 
 
 class TextClassifier(ABC):
-    """Scores of cached features against a label set's prompt-ensembled texts; the text side is computed once."""
+    """Scores of cached features against a label set's prompt-ensembled texts; the text side is computed once,
+    and with a ``cache`` kept on disk per (model, templates, label text)."""
 
-    def __init__(self, encoder, classes: LabelSet, templates: list[str]):
+    def __init__(self, encoder, classes: LabelSet, templates: list[str], cache=None):
         self.encoder = encoder
         self.classes = classes
         self.templates = list(templates)
+        self.cache = cache
         self._text = None
 
     @property
@@ -42,6 +44,30 @@ class TextClassifier(ABC):
     @abstractmethod
     def scores(self, features: np.ndarray) -> np.ndarray:
         """[N, ...] features -> [N, C] logits."""
+
+
+def prompt_embeddings(encoder, texts, templates: list[str], encode: Callable, cache=None):
+    """``[C, T, D]`` embeddings of every (label text, template) prompt. With a cache, one entry per label text
+    (under the model's key and the templates), so a new label set encodes only the texts it does not share.
+    ``encode(prompts) -> [N, D]`` runs only on the missing texts' prompts."""
+    import torch
+
+    from ..cache import text_digest
+
+    group = "text-" + text_digest("\n".join(templates))
+    found = {}
+    for text in dict.fromkeys(texts):
+        hit = cache.get(text_digest(text), encoder.key, group) if cache is not None else None
+        if hit is not None:
+            found[text] = torch.from_numpy(hit)
+    missing = [text for text in dict.fromkeys(texts) if text not in found]
+    if missing:
+        embedded = encode([template.format(text) for text in missing for template in templates])
+        for text, rows in zip(missing, embedded.reshape(len(missing), len(templates), -1)):
+            found[text] = rows
+            if cache is not None:
+                cache.put(text_digest(text), encoder.key, group, rows.numpy())
+    return torch.stack([found[text] for text in texts])
 
 
 class VideoMethod(ABC):
@@ -102,9 +128,9 @@ class VideoMethod(ABC):
         pixel = getattr(self.encoder, "pixel", None)
         return {**sampling.as_dict(), **({"pixels": pixel.as_dict()} if pixel else {})}
 
-    def classifier(self, classes: LabelSet, templates: list[str]) -> TextClassifier:
-        """A classifier over ``classes``."""
-        return self.classifier_type(self.encoder, classes, templates)
+    def classifier(self, classes: LabelSet, templates: list[str], cache=None) -> TextClassifier:
+        """A classifier over ``classes``; with ``cache`` (a FeatureCache) label embeddings are kept on disk."""
+        return self.classifier_type(self.encoder, classes, templates, cache)
 
     @abstractmethod
     def pool(self, features: np.ndarray) -> np.ndarray:

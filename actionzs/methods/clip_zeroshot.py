@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from ..defaults import CLIP_MODEL
 from ..features import encode_video
 from ..models.clip import load_clip
-from .base import TextClassifier, VideoMethod
+from .base import TextClassifier, VideoMethod, prompt_embeddings
 
 
 def pool_video(features: np.ndarray | torch.Tensor) -> torch.Tensor:
@@ -18,10 +18,9 @@ def pool_video(features: np.ndarray | torch.Tensor) -> torch.Tensor:
     return F.normalize(x.mean(dim=(-3, -2)), dim=-1)
 
 
-def ensemble_text_embeddings(encoder, texts: tuple[str, ...], templates: list[str]) -> torch.Tensor:
+def ensemble_text_embeddings(encoder, texts: tuple[str, ...], templates: list[str], cache=None) -> torch.Tensor:
     """[C, D] unit class embeddings: each class's templates embedded, normalised, averaged, renormalised."""
-    prompts = [template.format(text) for text in texts for template in templates]
-    embedded = F.normalize(encoder.encode_texts(prompts), dim=-1).reshape(len(texts), len(templates), -1)
+    embedded = F.normalize(prompt_embeddings(encoder, texts, templates, encoder.encode_texts, cache), dim=-1)
     return F.normalize(embedded.mean(dim=1), dim=-1)
 
 
@@ -29,7 +28,7 @@ class ClipZeroShot(TextClassifier):
     """Scores are logits: the model's own logit scale times the cosine similarity (softmax gives probabilities)."""
 
     def embed_classes(self) -> torch.Tensor:
-        return ensemble_text_embeddings(self.encoder, self.classes.texts, self.templates)
+        return ensemble_text_embeddings(self.encoder, self.classes.texts, self.templates, self.cache)
 
     def scores(self, video_features: np.ndarray) -> np.ndarray:
         """[N, V, T, D] features -> [N, C] logits."""

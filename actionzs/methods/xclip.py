@@ -9,7 +9,7 @@ import torch
 from ..defaults import XCLIP_MODEL
 from ..features import Sampling, video_pixels
 from ..models.xclip import load_xclip
-from .base import TextClassifier, VideoMethod
+from .base import TextClassifier, VideoMethod, prompt_embeddings
 
 
 def encode_xclip_video(path, encoder, sampling: Sampling) -> np.ndarray:
@@ -23,7 +23,10 @@ class XClipZeroShot(TextClassifier):
 
     @torch.no_grad()
     def embed_classes(self) -> torch.Tensor:
-        return self.encoder.class_text(self.classes.texts, self.templates)
+        """[T, C, D]: one slice per template (see ``XClipEncoder.class_text``), cached per label text."""
+        rows = prompt_embeddings(self.encoder, self.classes.texts, self.templates, self.encoder.text_embeds_batched,
+                                 self.cache)
+        return rows.transpose(0, 1)
 
     @torch.no_grad()
     def scores(self, features: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ import torch
 
 from ..errors import ModelUnavailableError
 from ..video.transforms import PixelSpec
-from . import registry, tiny
+from . import openclip_text, registry, tiny
 from .base import Encoder, pixel_from_processor, weights_key
 
 #: Call counters, so tests and benchmarks can see when encoders really run.
@@ -41,14 +41,18 @@ class ClipEncoder(Encoder):
         return torch.cat(outs)
 
     @torch.no_grad()
-    def encode_texts(self, texts: list[str]) -> torch.Tensor:
-        """list of N strings -> float [N, D]."""
-        ENCODE_CALLS["text"] += 1
-        if self.backend == "open_clip":
-            tokens = self.tokenizer(texts).to(self.device)
-            return self.model.encode_text(tokens).float().cpu()
-        batch = self.tokenizer(texts, truncation=True, return_tensors="pt", **self.text_kwargs).to(self.device)
-        return _tensor(self.model.get_text_features(**batch)).float().cpu()
+    def encode_texts(self, texts: list[str], batch_size: int = 256) -> torch.Tensor:
+        """list of N strings -> float [N, D], in batches, each at its own real token length."""
+        outs = []
+        for start in range(0, len(texts), batch_size):
+            ENCODE_CALLS["text"] += 1
+            chunk = texts[start : start + batch_size]
+            if self.backend == "open_clip":
+                outs.append(openclip_text.encode_text(self.model, self.tokenizer(chunk).to(self.device)).float().cpu())
+            else:
+                batch = self.tokenizer(chunk, truncation=True, return_tensors="pt", **self.text_kwargs).to(self.device)
+                outs.append(_tensor(self.model.get_text_features(**batch)).float().cpu())
+        return torch.cat(outs)
 
 
 def _tensor(out) -> torch.Tensor:

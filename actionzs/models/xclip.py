@@ -56,6 +56,12 @@ class XClipEncoder(Encoder):
         out = self.model.text_model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
         return self.model.text_projection(out[1])
 
+    @torch.no_grad()
+    def text_embeds_batched(self, texts: list[str], batch_size: int = 256) -> torch.Tensor:
+        """``text_embeds`` in batches, without gradients (zero-shot label embeddings)."""
+        return torch.cat([self.text_embeds(texts[i : i + batch_size]).float().cpu()
+                          for i in range(0, len(texts), batch_size)])
+
     def class_text(self, class_texts, templates: list[str]) -> torch.Tensor:
         """[P, C, D] text embeddings, one slice per prompt template (differentiable, so fine-tuning and zero-shot
         scoring share it). Templates are ensembled in ``logits``, after the video-specific prompts."""

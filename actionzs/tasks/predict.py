@@ -98,7 +98,7 @@ def predict(
         kind = METHODS.load(method)
         prompt_name, templates = kind.templates(prompts)
         video_method = kind.load(model, device, captions)
-        score, name, model = video_method.classifier(classes, templates).scores, method, video_method.model_name
+        score, name, model = video_method.classifier(classes, templates, cache).scores, method, video_method.model_name
     report = PredictReport(method=name, model=model, labels=classes.name, num_classes=len(classes),
                            sampling=video_method.setup(sampling), prompts=prompt_name,
                            untrained=video_method.untrained)
