@@ -224,7 +224,8 @@ class CaptionMethod(VideoMethod):
             if on_video:
                 on_video(video)
 
-    def classifier(self, classes, templates) -> CaptionMatcher:
+    def classifier(self, classes, templates, cache=None) -> CaptionMatcher:
+        """Class descriptions embedded by the sentence embedder (``cache`` is for prompt-based methods)."""
         from ..text.corpora import class_sentences
 
         sentences = class_sentences(classes, self.options.descriptions, self.encoder, dataset=classes.name)
