@@ -95,11 +95,8 @@ def multiview_indices(
         )
     # MMAction2's SampleFrames test mode: clips of clip_len * stride frames spread evenly, centred in their share
     span = num_frames_per_clip * stride
-    share = (num_frames - span + 1) / float(num_clips)
-    if num_frames > span - 1:
-        starts = (np.arange(num_clips) * share + share / 2.0).astype(np.int64)
-    else:
-        starts = np.zeros(num_clips, dtype=np.int64)
+    share = max(num_frames - span + 1, 0) / num_clips  # a video shorter than a clip starts every clip at 0
+    starts = ((np.arange(num_clips) + 0.5) * share).astype(np.int64)
     return np.stack([dense_indices(num_frames, num_frames_per_clip, stride, start=int(s)) for s in starts])
 
 
