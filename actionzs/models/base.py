@@ -44,8 +44,8 @@ def _field(value, name: str):
 
 def _interpolation(resample) -> str:
     """PIL's resample code, its enum, or torchvision's InterpolationMode -> 'bicubic' / 'bilinear'."""
-    name = str(getattr(resample, "value", resample) if not hasattr(resample, "name") else resample.name).lower()
-    return {"3": "bicubic", "2": "bilinear"}.get(name, name if name in ("bicubic", "bilinear") else "bicubic")
+    name = str(getattr(resample, "name", resample)).lower()  # both enums name their members BICUBIC, BILINEAR
+    return {"2": "bilinear", "bilinear": "bilinear"}.get(name, "bicubic")
 
 
 def pixel_from_processor(ip, default_size: int, resize_ratio: float | None = None) -> PixelSpec:
