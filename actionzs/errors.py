@@ -15,6 +15,9 @@ class VideoError(ActionzsError):
         self.cause = cause
         super().__init__(f"{self.path}: {cause}")
 
+    def __reduce__(self):  # travels back from decoding worker processes
+        return VideoError, (self.path, self.cause)
+
 
 class ModelUnavailableError(ActionzsError):
     """Weights that cannot be reached (offline, unknown name, missing local file)."""

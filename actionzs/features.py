@@ -1,4 +1,5 @@
-"""Per-video frame embeddings, computed once per (video content, model, sampling) and cached.
+"""Per-video frame embeddings, computed once per (video content, model, sampling) and cached, by a pipeline that
+decodes in worker processes while the model embeds the frames of several videos per call.
 
 A video's features are ``float32 [V, T, D]``: V views (temporal clips x spatial crops), T sampled frames,
 D the encoder's embedding size. Methods decide how to pool them.
@@ -13,9 +14,9 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 import torch
 
-from .cache import FeatureCache, file_digest
+from .cache import FeatureCache
 from .defaults import FRAMES
-from .errors import InputError, VideoError
+from .errors import ActionzsError, InputError, VideoError
 from .video import multiview_indices, open_video, prepare
 
 
@@ -63,36 +64,91 @@ def video_pixels(path: str | Path, pixel, sampling: Sampling, rng: np.random.Gen
     return torch.cat([prepare(clip, pixel, num_crops=sampling.crops) for clip in clips])
 
 
-def encode_video(path: str | Path, encoder, sampling: Sampling) -> np.ndarray:
-    """Decode the sampled frames of one video and embed them: ``float32 [clips*crops, frames, D]``."""
-    pixels = video_pixels(path, encoder.pixel, sampling)  # [V, T, 3, S, S]
-    v, t = pixels.shape[:2]
-    embeddings = encoder.encode_images(pixels.flatten(0, 1))
-    return embeddings.reshape(v, t, -1).numpy().astype(np.float32)
-
-
-def iter_features(
+def extract(
     paths: Iterable[str | Path],
-    model_key: str,
+    key: str,
     sampling: Sampling,
-    cache: FeatureCache | None,
-    encode: Callable[[Path], np.ndarray],
+    decode: Callable[[Path], torch.Tensor],
+    embed: Callable[[torch.Tensor], np.ndarray],
+    cache: FeatureCache | None = None,
+    batch_size: int = 64,
+    workers: int = 0,
 ) -> Iterator[tuple[str, np.ndarray | None, str | None]]:
-    """Yield ``(path, features, None)`` or ``(path, None, error line)``; bad videos never stop the batch.
+    """Yield ``(path, features, None)`` or ``(path, None, error line)`` per video, in input order; bad videos never
+    stop the batch.
 
-    ``encode(path)`` computes a video's features on a cache miss."""
+    Cache hits are read, never decoded. Misses are decoded by ``decode(path) -> [V, T, 3, S, S]`` in ``workers``
+    processes (a torch DataLoader; 0 decodes here) while ``embed([N, T, 3, S, S]) -> [N, ...]`` runs the model on
+    the clips of as many videos as fill ``batch_size`` frames; each video's features go to the cache as they come.
+    ``decode`` must be picklable (a module-level function or a partial of one)."""
     cache = cache or FeatureCache(enabled=False)
-    for path in paths:
-        path = str(path)
+    plan = [_locate(str(path), cache, key, sampling.key) for path in paths]
+    misses = [path for path, _, error, hit in plan if error is None and not hit]
+    computed = _embedded(misses, decode, embed, batch_size, workers) if misses else iter(())
+    for path, digest, error, hit in plan:
+        if error is not None:
+            yield path, None, error
+            continue
+        features = cache.get(digest, key, sampling.key) if hit else None
+        if features is None:  # a miss; or an entry that vanished or failed to load since planning
+            features, error = next(computed) if not hit else next(_embedded([path], decode, embed, batch_size, 0))
+            if error is None:
+                cache.put(digest, key, sampling.key, features)
+        yield path, features, error
+
+
+def _locate(path: str, cache: FeatureCache, key: str, sampling_key: str):
+    """(path, content digest, None, cached?) or (path, None, error line, False)."""
+    p = Path(path)
+    if not p.is_file():
+        return path, None, str(VideoError(path, "no such file" if not p.exists() else "not a regular file")), False
+    try:
+        digest = cache.digest(p)
+    except OSError as exc:
+        return path, None, str(VideoError(path, f"cannot read: {exc.strerror or exc}")), False
+    return path, digest, None, cache.has(digest, key, sampling_key)
+
+
+class _Decoded(torch.utils.data.Dataset):
+    """Videos to decode; an item is (pixels, None) or (None, the error), so one bad file never stops a worker."""
+
+    def __init__(self, paths: list[str], decode):
+        self.paths, self.decode = paths, decode
+
+    def __len__(self):
+        return len(self.paths)
+
+    def __getitem__(self, index):
         try:
-            p = Path(path)
-            if not p.is_file():
-                raise VideoError(path, "no such file" if not p.exists() else "not a regular file")
-            digest = file_digest(p)
-            features = cache.get(digest, model_key, sampling.key)
-            if features is None:
-                features = encode(p)
-                cache.put(digest, model_key, sampling.key, features)
-            yield path, features, None
-        except VideoError as exc:
-            yield path, None, str(exc)
+            return self.decode(Path(self.paths[index])), None
+        except ActionzsError as exc:  # VideoError: this file; InputError: every file (raised again below)
+            return None, exc
+
+
+def _embedded(paths: list[str], decode, embed, batch_size: int, workers: int):
+    """(features, None) or (None, error line) per path, in order: decoding overlapped with the model's work."""
+    loader = torch.utils.data.DataLoader(_Decoded(paths, decode), batch_size=None, shuffle=False,
+                                         num_workers=min(workers, len(paths)), collate_fn=_as_is)
+    pending: list[tuple[torch.Tensor | None, ActionzsError | None]] = []
+    frames = 0
+    for pixels, error in loader:
+        if error is not None and not isinstance(error, VideoError):
+            raise error
+        pending.append((pixels, error))
+        frames += 0 if pixels is None else pixels.shape[0] * pixels.shape[1]
+        if frames >= batch_size:
+            yield from _run(pending, embed)
+            pending, frames = [], 0
+    yield from _run(pending, embed)
+
+
+def _as_is(item):
+    return item
+
+
+def _run(pending, embed):
+    """Embed the clips of several videos in one call and hand each video its own rows."""
+    clips = [pixels for pixels, _ in pending if pixels is not None]
+    rows = iter(np.split(embed(torch.cat(clips)), np.cumsum([len(c) for c in clips])[:-1])) if clips else iter(())
+    for pixels, error in pending:
+        yield (None, str(error)) if pixels is None else (np.ascontiguousarray(next(rows), dtype=np.float32), None)

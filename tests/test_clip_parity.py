@@ -9,7 +9,8 @@ import open_clip
 import torch
 import torch.nn.functional as F
 
-from actionzs.features import Sampling, encode_video
+from actionzs.features import Sampling
+from actionzs.methods.clip_zeroshot import ClipMethod
 from actionzs.methods.clip_zeroshot import ClipZeroShot
 from actionzs.models.clip import ClipEncoder
 from actionzs.models.tiny import openclip_from_config
@@ -30,7 +31,7 @@ def test_views_are_averaged_with_frames(data_dir):
     model = openclip_from_config(OPENCLIP_CFG, seed=3)
     encoder = ClipEncoder("test", "test", PixelSpec(48), True, model, open_clip.get_tokenizer("ViT-B-32"),
                           backend="open_clip")
-    feats = encode_video(clip_path, encoder, Sampling(frames=4, clips=2, crops=3))
+    feats = ClipMethod(encoder).encode(clip_path, Sampling(frames=4, clips=2, crops=3))
     assert feats.shape == (6, 4, 24)
     scorer = ClipZeroShot(encoder, CLASSES, TEMPLATES)
     flat = F.normalize(torch.from_numpy(feats).reshape(1, 24, 24), dim=-1).mean(1)

@@ -1,10 +1,12 @@
 """Methods and adapters are registered plug-ins: the CLI's choices come from the registries, and a new method is
 one class and one registry entry, with no change to the tasks that run it."""
 
+import functools
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import torch
 
 from actionzs import api
 from actionzs.adapters import ADAPTERS, FROZEN_FEATURE_ADAPTERS
@@ -48,7 +50,16 @@ class ColourNames(TextClassifier):
 
     @staticmethod
     def pool(features):
-        return features / np.linalg.norm(features, axis=-1, keepdims=True)
+        """[N, V, 3] colours of each video's views -> [N, 3] unit vectors."""
+        mean = np.asarray(features).mean(axis=1)
+        return mean / np.linalg.norm(mean, axis=-1, keepdims=True)
+
+
+def frame_colours(path, sampling):
+    """The toy method's decoding (a module-level function, so decoding worker processes can run it): [1, T, 3]."""
+    with open_video(path) as video:
+        frames = video.frames(segment_indices(len(video), sampling.frames)).astype(np.float32)
+    return torch.from_numpy(frames.mean(axis=(1, 2)))[None]
 
 
 class MeanColour(VideoMethod):
@@ -61,12 +72,14 @@ class MeanColour(VideoMethod):
 
     @staticmethod
     def load_encoder(model, device):
-        return SimpleNamespace(name=model, key="mean-colour-v1", untrained=True)
+        return SimpleNamespace(name=model, key="mean-colour-v1", untrained=True, device=device)
 
-    def encode(self, path, sampling):
-        MeanColour.encoded += 1
-        with open_video(path) as video:
-            return video.frames(segment_indices(len(video), sampling.frames)).mean(axis=(0, 1, 2)).astype(np.float32)
+    def decoder(self, sampling):
+        return functools.partial(frame_colours, sampling=sampling)
+
+    def embed(self, clips):
+        MeanColour.encoded += len(clips)
+        return clips.mean(dim=1).numpy()
 
     def pool(self, features):
         return ColourNames.pool(np.asarray(features))

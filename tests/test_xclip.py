@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from actionzs.adapters.xclip import train_xclip
 from actionzs.cli import main
 from actionzs.features import Sampling, video_pixels
-from actionzs.methods.xclip import XClipZeroShot, encode_xclip_video
+from actionzs.methods.xclip import XClipMethod, XClipZeroShot
 from actionzs.options import TrainConfig
 from actionzs.models.tiny import TINY_HF_CLIP, hf_clip_from_config
 from actionzs.models.xclip import load_xclip, xclip_from_clip
@@ -29,7 +29,7 @@ def clip_path(data_dir):
 def test_cached_scoring_equals_xclipmodel_forward(clip_path):
     encoder = load_xclip("random:xclip-tiny")
     sampling = Sampling(frames=8, clips=2)
-    features = encode_xclip_video(clip_path, encoder, sampling)
+    features = XClipMethod(encoder).encode(clip_path, sampling)
     ours = XClipZeroShot(encoder, CLASSES, ["{}"]).scores(features[None])[0]
     pixels = video_pixels(clip_path, encoder.pixel, sampling)  # [2 views, 8, 3, S, S]
     tokens = encoder.tokenizer(list(CLASSES.texts), padding=True, return_tensors="pt")
@@ -44,7 +44,7 @@ def test_prompt_templates_are_ensembled_after_the_video_specific_prompts(clip_pa
     averaged as unit vectors: not raw text embeddings averaged before the prompt generator."""
     encoder = load_xclip("random:xclip-tiny")
     templates = ["{}", "a video of a person {}."]
-    features = encode_xclip_video(clip_path, encoder, Sampling(frames=8))
+    features = XClipMethod(encoder).encode(clip_path, Sampling(frames=8))
     ours = XClipZeroShot(encoder, CLASSES, templates).scores(features[None])[0]
     pixels = video_pixels(clip_path, encoder.pixel, Sampling(frames=8))
     per_template = []
@@ -62,7 +62,7 @@ def test_prompt_templates_are_ensembled_after_the_video_specific_prompts(clip_pa
 def test_frames_must_match_the_integration_transformer(clip_path):
     encoder = load_xclip("random:xclip-tiny")
     with pytest.raises(Exception, match="exactly 8 frames"):
-        encode_xclip_video(clip_path, encoder, Sampling(frames=4))
+        XClipMethod(encoder).encode(clip_path, Sampling(frames=4))
 
 
 def test_xclip_from_clip_copies_every_clip_weight():
@@ -149,7 +149,7 @@ def test_zero_shot_predict_from_the_cli_equals_the_classifier(clip_path):
     assert report["method"] == "xclip" and report["prompts"] == "classname" and report["untrained"] is True
     encoder = load_xclip("random:xclip-tiny")
     classes = LabelSet("custom", ("shot put", "push ups", "knitting"), ("shot put", "push ups", "knitting"))
-    logits = XClipZeroShot(encoder, classes, ["{}"]).scores(encode_xclip_video(clip_path, encoder, Sampling())[None])[0]
+    logits = XClipZeroShot(encoder, classes, ["{}"]).scores(XClipMethod(encoder).encode(clip_path, Sampling())[None])[0]
     expected = softmax(logits.astype(np.float64))
     got = {r["label"]: r["score"] for r in report["predictions"][0]["top"]}
     assert got == pytest.approx(dict(zip(classes.ids, expected)), abs=1e-6)

@@ -21,6 +21,7 @@ from .. import __version__
 from ..config import read_yaml
 from ..errors import InputError
 from ..features import Sampling
+from ..runtime import Runtime
 from ..text.labels import LabelSet
 from . import ADAPTERS
 
@@ -71,12 +72,12 @@ class Adapter:
     source: str = "adapter"  # where it was loaded from, for messages
     base: object | None = None  # the base VideoMethod, once loaded
 
-    def video_method(self, device: str = "cpu", model: str | None = None):
+    def video_method(self, runtime=None, model: str | None = None):
         """The method whose features this adapter scores; ``model``, when given, must be the one it was made on."""
         if model is not None and model != self.info.base_model:
             raise InputError(f"adapter {self.source} was made on '{self.info.base_model}', not '{model}'")
         if self.base is None:
-            self.base = self.head.video_method(self.info, device, self.source)
+            self.base = self.head.video_method(self.info, (runtime or Runtime()).resolve(), self.source)
         return self.base
 
     def scorer(self, method):
@@ -98,22 +99,22 @@ class EmbeddingHead:
         return {}
 
     @classmethod
-    def video_method(cls, info: AdapterInfo, device: str, source: str):
+    def video_method(cls, info: AdapterInfo, runtime: Runtime, source: str):
         from ..methods import METHODS
 
-        method = METHODS.load(cls.base_method).load(info.base_model, device)
+        method = METHODS.load(cls.base_method).load(info.base_model, runtime)
         if method.key != info.base_model_key:
             raise InputError(f"adapter {source}: the weights of '{info.base_model}' differ from those it was made on")
         return method
 
     @classmethod
-    def learn(cls, request, support, classes, cache=None, device="cpu", on_step=None, base=None):
+    def learn(cls, request, support, classes, cache=None, runtime=None, on_step=None, base=None):
         """(Adapter, unreadable clips): support features from the (cached) base method, then ``fit``."""
         from ..methods import METHODS
 
         kind = type(base) if base else METHODS.load(cls.base_method)
         prompt_name, templates = kind.templates(request.prompts)
-        method = base or kind.load(request.model, device)
+        method = base or kind.load(request.model, runtime)
         kept, targets, skipped = [], [], []
         label_of = dict(zip(support.paths, support.labels))
         for path, features, error in method.features(support.paths, request.sampling, cache,
@@ -134,10 +135,11 @@ class EmbeddingHead:
         return Adapter(info, head, base=method), skipped
 
 
-def fit_adapter(request, support, classes: LabelSet, *, cache=None, device: str = "cpu", on_step=None, base=None):
+def fit_adapter(request, support, classes: LabelSet, *, cache=None, runtime: Runtime | None = None, on_step=None,
+                base=None):
     """Learn the adapter ``request.method`` from ``support``: (Adapter, unreadable clips). ``base``: an already
     loaded base method to reuse. ``on_step(**status)`` is called as work progresses."""
-    return ADAPTERS.load(request.method).learn(request, support, classes, cache=cache, device=device,
+    return ADAPTERS.load(request.method).learn(request, support, classes, cache=cache, runtime=runtime,
                                                 on_step=on_step, base=base)
 
 

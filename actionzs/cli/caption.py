@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import defaults
-from .options import device_option, json_output_options
+from .options import device_options, json_output_options
 
 
 @click.command()
@@ -15,8 +15,8 @@ from .options import device_option, json_output_options
 @click.option("--window", default=defaults.CAPTION_WINDOW_S, show_default=True, help="Seconds per captioned window.")
 @click.option("--stride", default=defaults.CAPTION_WINDOW_S, show_default=True, help="Seconds between window starts.")
 @json_output_options
-@device_option
-def caption(videos, captioner, window, stride, output, device):
+@device_options
+def caption(videos, captioner, window, stride, output, runtime):
     """Describe each VIDEO in words: the middle frame of every window is captioned, timestamps kept.
 
     \b
@@ -33,7 +33,7 @@ def caption(videos, captioner, window, stride, output, device):
     from ..output import progress, render_captions
 
     with progress("videos", len(videos)) as bar:
-        report = run(list(videos), captioner=captioner, window=window, stride=stride, device=device,
+        report = run(list(videos), captioner=captioner, window=window, stride=stride, runtime=runtime,
                      on_video=lambda _: bar.update(1))
     output.finish(render_captions(report, output.format), [UNTRAINED_WARNING] if report.untrained else [],
                   report.errors)

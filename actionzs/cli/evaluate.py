@@ -7,7 +7,7 @@ import click
 from .. import defaults
 from ..adapters import FROZEN_FEATURE_ADAPTERS
 from ..methods import METHODS
-from .options import bundle, cache_options, caption_options, device_option, prompts_option, sampling_options
+from .options import bundle, cache_options, caption_options, prompts_option, runtime_options, sampling_options
 
 
 def _anticipation(history, limit, all_windows, llm, decoding):
@@ -70,10 +70,10 @@ request_options = bundle(
 @anticipation_options
 @caption_options
 @cache_options
-@device_option
+@runtime_options
 @click.option("--out-dir", default=None, help="Write report.json, report.md and confusion.png here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full JSON report.")
-def eval_(request, list_protocols, sampling, anticipation, captions, cache, device, out_dir, as_json):
+def eval_(request, list_protocols, sampling, anticipation, captions, cache, runtime, out_dir, as_json):
     """Evaluate a method under a published protocol, with a report that says how to reproduce it.
 
     \b
@@ -103,7 +103,7 @@ def eval_(request, list_protocols, sampling, anticipation, captions, cache, devi
 
     with progress("windows" if request.protocol.kind == "anticipation" else "videos") as bar:
         report = evaluate(request, sampling=sampling, captions=captions, anticipation=anticipation, cache=cache,
-                          device=device, on_item=lambda: bar.update(1))
+                          runtime=runtime, on_item=lambda: bar.update(1))
     if report["setup"].get("untrained"):
         from ..models.tiny import UNTRAINED_WARNING
 

@@ -139,7 +139,29 @@ output_options = bundle("output", _output, json_flag,
                         click.option("--csv", "as_csv", is_flag=True, help="One row per (video, rank)."), _out)
 json_output_options = bundle("output", _output_no_csv, json_flag, _out)
 
-device_option = click.option("--device", default=defaults.DEVICE, show_default=True,
-                             help="torch device, e.g. cuda; bfloat16 autocast when training on CUDA.")
+def _runtime(device, precision, batch_size, workers):
+    from ..runtime import Runtime
+
+    return Runtime(device, precision, batch_size, workers).resolve()  # an absent device fails here, before any work
+
+
+def _device_only(device):
+    return _runtime(device, "auto", defaults.BATCH_SIZE, None)
+
+
+_device = click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda[:N]|mps",
+                       help="Where models run; auto: the first CUDA GPU, else Apple's MPS, else the CPU.")
+runtime_options = bundle(
+    "runtime", _runtime, _device,
+    click.option("--precision", type=click.Choice(["auto", "fp32", "bf16", "fp16"]), default="auto", show_default=True,
+                 help="Video encoding precision; auto: bf16 or fp16 autocast on GPUs, fp32 on CPUs without AMX "
+                      "(where bf16 is slower). Text embeddings are always fp32."),
+    click.option("--batch-size", type=click.IntRange(min=1), default=defaults.BATCH_SIZE, show_default=True,
+                 help="Frames per encoder call; frames of several videos share a call."),
+    click.option("--workers", type=click.IntRange(min=0), default=None,
+                 help="Video-decoding processes beside the model [default: one per spare core, at most 4; 0: decode "
+                      "in the main process]."),
+)
+device_options = bundle("runtime", _device_only, _device)
 prompts_option = click.option("--prompts", default=None,
                               help="Prompt ensemble from prompts/clip.yaml (classname, single, video, ...) or a YAML file.")

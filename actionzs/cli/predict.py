@@ -6,7 +6,7 @@ import click
 
 from .. import defaults
 from ..methods import METHODS
-from .options import cache_options, caption_options, device_option, output_options, prompts_option, sampling_options
+from .options import cache_options, caption_options, output_options, prompts_option, runtime_options, sampling_options
 
 
 @click.command()
@@ -21,11 +21,11 @@ from .options import cache_options, caption_options, device_option, output_optio
 @click.option("-k", "--top-k", default=defaults.TOP_K, show_default=True, help="How many labels to show per video.")
 @output_options
 @cache_options
-@device_option
+@runtime_options
 @click.option("--adapter", type=click.Path(file_okay=False), default=None,
               help="Use an adapter made by `actionzs adapt` (its classes, base model and sampling).")
 @caption_options
-def predict(videos, labels, model, method, prompts, sampling, top_k, output, cache, device, adapter, captions):
+def predict(videos, labels, model, method, prompts, sampling, top_k, output, cache, runtime, adapter, captions):
     """Rank action labels for each VIDEO, zero-shot.
 
     \b
@@ -49,6 +49,6 @@ def predict(videos, labels, model, method, prompts, sampling, top_k, output, cac
 
     with progress("videos", len(videos)) as bar:
         report = run(list(videos), labels=labels, method=method, model=model, prompts=prompts, adapter=adapter,
-                     sampling=sampling, captions=captions, top_k=top_k, cache=cache, device=device,
+                     sampling=sampling, captions=captions, top_k=top_k, cache=cache, runtime=runtime,
                      on_video=lambda _: bar.update(1))
     output.finish(render_predictions(report, output.format), report.warnings, report.errors)

@@ -7,16 +7,19 @@ set whose ``scores`` turn features into logits ``[N, C]``.
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Callable, ClassVar, Iterable, Iterator
 
 import numpy as np
 
-from ..features import Sampling, iter_features
+from ..features import Sampling, extract, video_pixels
+from ..runtime import Runtime
 from ..text.labels import LabelSet
 from ..text.prompts import clip_templates
 
+TEXT_BATCH = 256  # prompts per text-encoder call
 Features = Iterator[tuple[str, "np.ndarray | None", "str | None"]]
 
 
@@ -62,7 +65,15 @@ def prompt_embeddings(encoder, texts, templates: list[str], encode: Callable, ca
             found[text] = torch.from_numpy(hit)
     missing = [text for text in dict.fromkeys(texts) if text not in found]
     if missing:
-        embedded = encode([template.format(text) for text in missing for template in templates])
+        from ..output import progress
+
+        prompts = [template.format(text) for text in missing for template in templates]
+        parts = []
+        with progress("label prompts", len(prompts)) as bar:
+            for start in range(0, len(prompts), TEXT_BATCH):
+                parts.append(encode(prompts[start : start + TEXT_BATCH]))
+                bar.update(len(parts[-1]))
+        embedded = torch.cat(parts)
         for text, rows in zip(missing, embedded.reshape(len(missing), len(templates), -1)):
             found[text] = rows
             if cache is not None:
@@ -71,22 +82,27 @@ def prompt_embeddings(encoder, texts, templates: list[str], encode: Callable, ca
 
 
 class VideoMethod(ABC):
-    """A zero-shot method with its model loaded."""
+    """A zero-shot method with its model loaded, and the ``Runtime`` (device, precision, batching) it runs under."""
 
     name: ClassVar[str]
     default_model: ClassVar[str]
     default_prompts: ClassVar[str | None] = None  # None: the default ensemble of prompts/clip.yaml
     classifier_type: ClassVar[type[TextClassifier]]
     load_encoder: ClassVar[Callable]  # (model name, device) -> encoder
-    encode_video: ClassVar[Callable]  # (path, encoder, sampling) -> one video's features
+    embed_clips: ClassVar[Callable]  # (encoder, pixels [N, T, 3, S, S], batch_size) -> features [N, ...]
 
-    def __init__(self, encoder):
+    def __init__(self, encoder, runtime: Runtime | None = None):
         self.encoder = encoder
+        self.runtime = runtime or Runtime(getattr(encoder, "device", "cpu"), getattr(encoder, "precision", "fp32")).resolve()
 
     @classmethod
-    def load(cls, model: str | None = None, device: str = "cpu", captions=None) -> "VideoMethod":
-        """Load ``model`` (default: the method's). ``captions`` (CaptionOptions) is for methods that read captions."""
-        return cls(cls.load_encoder(model or cls.default_model, device))
+    def load(cls, model: str | None = None, runtime: Runtime | None = None, captions=None) -> "VideoMethod":
+        """Load ``model`` (default: the method's) on ``runtime``'s device (default: the best one here).
+        ``captions`` (CaptionOptions) is for methods that read captions."""
+        runtime = (runtime or Runtime()).resolve()
+        encoder = cls.load_encoder(model or cls.default_model, runtime.device)
+        encoder.precision = runtime.precision
+        return cls(encoder, runtime)
 
     @classmethod
     def templates(cls, prompts: str | None) -> tuple[str | None, list[str]]:
@@ -103,22 +119,35 @@ class VideoMethod(ABC):
 
     @property
     def feature_key(self) -> str:
-        """Names this method's cached video features: the weights, and the pixel geometry when frames are seen."""
+        """Names this method's cached video features: the weights, the pixel geometry when frames are seen, and
+        a reduced precision (its features differ slightly from fp32's)."""
         pixel = getattr(self.encoder, "pixel", None)
-        return self.key if pixel is None else f"{self.key}|{pixel.key}"
+        key = self.key if pixel is None else f"{self.key}|{pixel.key}"
+        precision = getattr(self.encoder, "precision", "fp32")
+        return key if precision == "fp32" else f"{key}|{precision}"
 
     @property
     def untrained(self) -> bool:
         return self.encoder.untrained
 
+    def decoder(self, sampling: Sampling) -> Callable[[Path], "torch.Tensor"]:
+        """A picklable ``path -> pixels [V, T, 3, S, S]`` for decoding worker processes."""
+        return functools.partial(video_pixels, pixel=self.encoder.pixel, sampling=sampling)
+
+    def embed(self, pixels) -> np.ndarray:
+        """Clips ``[N, T, 3, S, S]`` (of one or several videos) -> their features ``[N, ...]``."""
+        return self.embed_clips(self.encoder, pixels, self.runtime.batch_size)
+
     def encode(self, path: Path, sampling: Sampling) -> np.ndarray:
-        """One video's features (what the cache stores)."""
-        return self.encode_video(path, self.encoder, sampling)
+        """One video's features (what the cache stores), decoded and embedded here, one video at a time."""
+        return self.embed(self.decoder(sampling)(Path(path)))
 
     def features(self, videos: Iterable, sampling: Sampling, cache=None,
                  on_video: Callable[[str], None] | None = None) -> Features:
-        """``(path, features, None)`` or ``(path, None, error line)`` per video, in order; bad videos never stop it."""
-        for path, features, error in iter_features(videos, self.feature_key, sampling, cache, lambda p: self.encode(p, sampling)):
+        """``(path, features, None)`` or ``(path, None, error line)`` per video, in order; bad videos never stop it.
+        Decoding runs in ``runtime.workers`` processes while the model embeds ``runtime.batch_size`` frames a call."""
+        for path, features, error in extract(videos, self.feature_key, sampling, self.decoder(sampling), self.embed,
+                                             cache, self.runtime.batch_size, self.runtime.workers):
             yield path, features, error
             if on_video:
                 on_video(path)

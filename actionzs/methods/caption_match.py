@@ -14,6 +14,7 @@ import numpy as np
 from ..defaults import EMBEDDER
 from ..errors import InputError
 from ..index import CosineIndex
+from ..runtime import Runtime
 from ..text.labels import LabelSet
 from .base import VideoMethod
 
@@ -162,7 +163,7 @@ class CaptionMethod(VideoMethod):
         self.captioner = captioner
 
     @classmethod
-    def load(cls, model=None, device="cpu", captions=None) -> "CaptionMethod":
+    def load(cls, model=None, runtime=None, captions=None) -> "CaptionMethod":
         from ..defaults import CAPTIONER
         from ..models.captioner import load_captioner
         from ..models.embedder import load_embedder
@@ -173,7 +174,8 @@ class CaptionMethod(VideoMethod):
         if options.captions:
             observers, captioner = read_observers(options.captions), None
         else:  # caption the videos now, with an image-to-text model
-            observers, captioner = [], load_captioner(options.captioner or CAPTIONER, device=device)
+            observers, captioner = [], load_captioner(options.captioner or CAPTIONER,
+                                                             device=(runtime or Runtime()).resolve().device)
         return cls(load_embedder(options.embedder), options, observers, captioner)
 
     @classmethod

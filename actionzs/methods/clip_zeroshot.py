@@ -7,7 +7,6 @@ import torch
 import torch.nn.functional as F
 
 from ..defaults import CLIP_MODEL
-from ..features import encode_video
 from ..models.clip import load_clip
 from .base import TextClassifier, VideoMethod, prompt_embeddings
 
@@ -16,6 +15,12 @@ def pool_video(features: np.ndarray | torch.Tensor) -> torch.Tensor:
     """[..., V, T, D] frame embeddings -> [..., D] unit video embedding (mean of unit frame embeddings)."""
     x = F.normalize(torch.as_tensor(features, dtype=torch.float32), dim=-1)
     return F.normalize(x.mean(dim=(-3, -2)), dim=-1)
+
+
+def embed_frames(encoder, pixels: torch.Tensor, batch_size: int) -> np.ndarray:
+    """Clips [N, T, 3, S, S] -> frame embeddings float32 [N, T, D] (CLIP sees each frame on its own)."""
+    n, t = pixels.shape[:2]
+    return encoder.encode_images(pixels.flatten(0, 1), batch_size).reshape(n, t, -1).numpy().astype(np.float32)
 
 
 def ensemble_text_embeddings(encoder, texts: tuple[str, ...], templates: list[str], cache=None) -> torch.Tensor:
@@ -41,7 +46,7 @@ class ClipMethod(VideoMethod):
     default_model = CLIP_MODEL
     classifier_type = ClipZeroShot
     load_encoder = staticmethod(load_clip)
-    encode_video = staticmethod(encode_video)
+    embed_clips = staticmethod(embed_frames)
 
     def pool(self, features) -> np.ndarray:
         return pool_video(features).numpy()

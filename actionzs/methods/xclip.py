@@ -7,14 +7,13 @@ import numpy as np
 import torch
 
 from ..defaults import XCLIP_MODEL
-from ..features import Sampling, video_pixels
 from ..models.xclip import load_xclip
 from .base import TextClassifier, VideoMethod, prompt_embeddings
 
 
-def encode_xclip_video(path, encoder, sampling: Sampling) -> np.ndarray:
-    """Cached X-CLIP features of one video: ``float32 [views, 1 + P, D]``."""
-    return encoder.encode_clips(video_pixels(path, encoder.pixel, sampling))
+def embed_xclip_clips(encoder, pixels: torch.Tensor, batch_size: int) -> np.ndarray:
+    """Clips [N, T, 3, S, S] -> cached X-CLIP features float32 [N, 1 + P, D] (video row, then prompt rows)."""
+    return encoder.encode_clips(pixels, batch_size)
 
 
 class XClipZeroShot(TextClassifier):
@@ -31,10 +30,10 @@ class XClipZeroShot(TextClassifier):
     @torch.no_grad()
     def scores(self, features: np.ndarray) -> np.ndarray:
         """[N, V, 1 + P, D] -> [N, C]."""
-        x = torch.as_tensor(features, dtype=torch.float32)
+        x = torch.as_tensor(features, dtype=torch.float32).to(self.encoder.device)
         n, v = x.shape[:2]
         flat = x.reshape(n * v, *x.shape[2:])
-        logits = self.encoder.logits(flat[:, 0], flat[:, 1:], self.text_embeddings)
+        logits = self.encoder.logits(flat[:, 0], flat[:, 1:], self.text_embeddings.to(self.encoder.device)).cpu()
         log_probs = logits.reshape(n, v, -1).log_softmax(dim=-1)
         return (torch.logsumexp(log_probs, dim=1) - np.log(v)).numpy()  # log of the mean probability
 
@@ -45,7 +44,7 @@ class XClipMethod(VideoMethod):
     default_prompts = "classname"
     classifier_type = XClipZeroShot
     load_encoder = staticmethod(load_xclip)
-    encode_video = staticmethod(encode_xclip_video)
+    embed_clips = staticmethod(embed_xclip_clips)
 
     def pool(self, features) -> np.ndarray:
         """[N, V, 1 + P, D] -> [N, D] unit video embeddings (row 0, averaged over views)."""

@@ -22,6 +22,13 @@ class Encoder:
     model: torch.nn.Module
     tokenizer: object
     device: str = field(default="cpu", kw_only=True)
+    precision: str = field(default="fp32", kw_only=True)  # of video encoding; text is always fp32 (and cached)
+
+    def autocast(self):
+        """The precision's autocast context on this encoder's device (a no-op for fp32)."""
+        from ..runtime import autocast
+
+        return autocast(self.device, self.precision)
 
     @property
     def logit_scale(self) -> float:

@@ -27,17 +27,19 @@ class ClipEncoder(Encoder):
     backend: str = "open_clip"
     text_kwargs: dict = field(default_factory=lambda: {"padding": True})  # Hugging Face tokenizer call
 
-    @torch.no_grad()
-    def encode_images(self, pixels: torch.Tensor, batch_size: int = 32) -> torch.Tensor:
-        """float [N, 3, S, S] normalised pixels -> float [N, D]."""
+    @torch.inference_mode()
+    def encode_images(self, pixels: torch.Tensor, batch_size: int = 64) -> torch.Tensor:
+        """float [N, 3, S, S] normalised pixels -> float [N, D], in the encoder's precision."""
         outs = []
         for start in range(0, pixels.shape[0], batch_size):
             ENCODE_CALLS["image"] += 1
-            batch = pixels[start : start + batch_size].to(self.device)
-            if self.backend == "open_clip":
-                outs.append(self.model.encode_image(batch).float().cpu())
-            else:
-                outs.append(_tensor(self.model.get_image_features(pixel_values=batch)).float().cpu())
+            batch = pixels[start : start + batch_size].to(self.device, non_blocking=True)
+            with self.autocast():
+                if self.backend == "open_clip":
+                    out = self.model.encode_image(batch)
+                else:
+                    out = _tensor(self.model.get_image_features(pixel_values=batch))
+            outs.append(out.float().cpu())
         return torch.cat(outs)
 
     @torch.no_grad()

@@ -21,8 +21,8 @@ def _embedded_gguf() -> Path | None:
     return path if path.is_file() else None
 
 
-def load_llm(name: str = LLM):
-    """(model, tokenizer) for a Hugging Face causal LM name or folder, or the embedded default."""
+def load_llm(name: str = LLM, device: str = "cpu"):
+    """(model, tokenizer) for a Hugging Face causal LM name or folder, or the embedded default, on ``device``."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     if name == LLM:
@@ -52,7 +52,7 @@ def load_llm(name: str = LLM):
             registry.require_hf_repo(name, "language model", hint=" as --llm /path/to/model")
     try:
         tokenizer = AutoTokenizer.from_pretrained(source)
-        model = AutoModelForCausalLM.from_pretrained(source).eval()
+        model = AutoModelForCausalLM.from_pretrained(source).eval().to(device)
     except Exception as exc:
         raise ModelUnavailableError(f"cannot load language model '{name}': {str(exc).splitlines()[0]}") from None
     return model, tokenizer

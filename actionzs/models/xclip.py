@@ -80,11 +80,16 @@ class XClipEncoder(Encoder):
         video = F.normalize(video, dim=-1)
         return torch.einsum("bd,bkd->bk", video, self.model.logit_scale.exp() * text)
 
-    @torch.no_grad()
-    def encode_clips(self, pixels: torch.Tensor) -> np.ndarray:
-        """[B, T, 3, S, S] -> cached features float32 [B, 1 + P, D]."""
-        video, patches = self.video_parts(pixels)
-        return torch.cat([video[:, None], patches], dim=1).float().cpu().numpy()
+    @torch.inference_mode()
+    def encode_clips(self, pixels: torch.Tensor, batch_size: int = 64) -> np.ndarray:
+        """[B, T, 3, S, S] -> cached features float32 [B, 1 + P, D], in calls of about ``batch_size`` frames."""
+        clips = max(1, batch_size // max(1, pixels.shape[1]))
+        outs = []
+        for start in range(0, pixels.shape[0], clips):
+            with self.autocast():
+                video, patches = self.video_parts(pixels[start : start + clips])
+            outs.append(torch.cat([video[:, None], patches], dim=1).float().cpu())
+        return torch.cat(outs).numpy()
 
 
 def tiny_xclip(seed: int = 0):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..defaults import DEVICE
+from ..runtime import Runtime
 from ..options import AdaptRequest
 
 
@@ -17,7 +17,7 @@ class AdaptResult:
 
 
 def adapt(support: str | Path, out: str | Path, request: AdaptRequest = AdaptRequest(), *, labels=None, cache=None,
-          device: str = DEVICE, on_step=None) -> AdaptResult:
+          runtime: Runtime = Runtime(), on_step=None) -> AdaptResult:
     """Learn ``request.method`` from SUPPORT (class folders of clips, or a ``path label`` list) over ``labels``
     (default: the support's class names) and write it to ``out``. ``on_step(**status)`` reports progress."""
     from ..adapters.base import fit_adapter, save_adapter
@@ -27,5 +27,5 @@ def adapt(support: str | Path, out: str | Path, request: AdaptRequest = AdaptReq
     support_set, classes = read_support(support, load_labels(labels) if labels else None)
     if request.shots:
         support_set = sample_shots(support_set, request.shots, request.seed)
-    adapter, skipped = fit_adapter(request, support_set, classes, cache=cache, device=device, on_step=on_step)
+    adapter, skipped = fit_adapter(request, support_set, classes, cache=cache, runtime=runtime, on_step=on_step)
     return AdaptResult(save_adapter(adapter, out), adapter.info, skipped)

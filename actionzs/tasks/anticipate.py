@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from ..defaults import CAPTIONER, CLIP_MODEL, DEVICE, EMBEDDER, LLM
+from ..defaults import CAPTIONER, CLIP_MODEL, EMBEDDER, LLM
+from ..runtime import Runtime
 from ..errors import InputError
 from ..options import Recognition
 
 
 def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm: str = LLM,
                recognition: Recognition = Recognition(), settings=None, embedder: str = EMBEDDER,
-               device: str = DEVICE) -> dict:
+               runtime: Runtime = Runtime()) -> dict:
     """Recognise the observed actions (or take them as text), pick in-context examples from ``pool``, prompt the LLM.
 
     ``recognition`` says how a video's segments are named (CLIP over the vocabulary, or captions matched to it);
@@ -32,7 +33,7 @@ def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm
         if not actions:
             raise InputError(f"no action of the vocabulary in --observed {observed!r}")
     elif video:
-        parts, untrained = _recognise(video, vocabulary, recognition, embedder, device)
+        parts, untrained = _recognise(video, vocabulary, recognition, embedder, runtime.resolve().device)
         actions = [p.action for p in parts]
     else:
         raise InputError("give a VIDEO or --observed 'verb noun, verb noun, ...'")
@@ -46,7 +47,7 @@ def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm
         if settings.decoding == "rank":
             candidates = candidate_futures(actions, index.nearest(query, settings.candidates), ActionBigram(windows),
                                            settings.z, settings.k)
-    language_model, tokenizer = load_llm(llm)
+    language_model, tokenizer = load_llm(llm, runtime.resolve().device)
     captions = [p.caption for p in parts] if recognition.describe and parts else None
     sequences = LLMAnticipator(language_model, tokenizer, vocabulary, settings).predict(
         actions, examples, candidates, captions=captions)

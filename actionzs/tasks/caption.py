@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..defaults import CAPTION_WINDOW_S, CAPTIONER, DEVICE
+from ..defaults import CAPTION_WINDOW_S, CAPTIONER
+from ..runtime import Runtime
 
 
 @dataclass
@@ -18,10 +19,10 @@ class CaptionReport:
 
 
 def caption(videos, *, captioner: str = CAPTIONER, window: float = CAPTION_WINDOW_S, stride: float = CAPTION_WINDOW_S,
-            device: str = DEVICE, on_video=None) -> CaptionReport:
+            runtime: Runtime = Runtime(), on_video=None) -> CaptionReport:
     """Caption the middle frame of every window of each video; unreadable videos are reported in ``errors``."""
     from ..models.captioner import caption_videos, load_captioner
 
-    model = load_captioner(captioner, device=device)
+    model = load_captioner(captioner, device=runtime.resolve().device)
     observer, errors = caption_videos(videos, model, window, stride, on_video=on_video)
     return CaptionReport(captioner, model.untrained, window, stride, observer, errors)

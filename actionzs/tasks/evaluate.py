@@ -10,7 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .. import __version__
-from ..defaults import DEVICE
+from ..runtime import Runtime
 from ..errors import InputError
 from ..features import Sampling
 from ..options import AnticipationOptions, CaptionOptions, EvalRequest
@@ -25,19 +25,19 @@ def protocol_header(request: EvalRequest, **extra) -> dict:
 
 
 def evaluate(request: EvalRequest, *, sampling: Sampling = Sampling(), captions: CaptionOptions | None = None,
-             anticipation: AnticipationOptions | None = None, cache=None, device: str = DEVICE,
+             anticipation: AnticipationOptions | None = None, cache=None, runtime: Runtime = Runtime(),
              on_item=None) -> dict:
     """The report of ``request``: ``protocol``, ``setup`` (everything needed to reproduce it) and ``result``.
     ``on_item()`` is called for each video or window evaluated."""
     if request.protocol.kind == "anticipation":
-        return evaluate_anticipation(request, anticipation or AnticipationOptions(), on_item)
+        return evaluate_anticipation(request, anticipation or AnticipationOptions(), on_item, runtime)
     captions = captions or CaptionOptions()
     if (request.method or ("caption" if captions.captions else "clip")) == "caption":
         return evaluate_captions(request, captions)
-    return evaluate_videos(request, sampling, cache, device, on_item)
+    return evaluate_videos(request, sampling, cache, runtime, on_item)
 
 
-def evaluate_videos(request: EvalRequest, sampling: Sampling = Sampling(), cache=None, device: str = DEVICE,
+def evaluate_videos(request: EvalRequest, sampling: Sampling = Sampling(), cache=None, runtime: Runtime = Runtime(),
                     on_item=None) -> dict:
     """A video method (or an adapter) on the dataset under ``request.root``; features come from the cache."""
     from ..adapters.base import load_adapter
@@ -50,20 +50,20 @@ def evaluate_videos(request: EvalRequest, sampling: Sampling = Sampling(), cache
     labels = load_labels(request.protocol.dataset)
     adapter = load_adapter(request.adapter) if request.adapter is not None else None
     if adapter:
-        method = adapter.video_method(device, request.model)
+        method = adapter.video_method(runtime, request.model)
         sampling, prompt_name, templates = adapter.info.sampling, adapter.info.prompts, None
         name, model = f"adapter:{request.adapter}", adapter.info.base_model
     else:
         kind = METHODS.load(request.method or "clip")
         prompt_name, templates = kind.templates(request.prompts)
-        method = kind.load(request.model, device)
+        method = kind.load(request.model, runtime)
         name, model = kind.name, method.model_name
         if request.protocol.kind == "few-shot":
             name = f"{kind.name}+{request.adapt_method}"
     result = run(request, method, labels, templates, sampling, cache, (lambda _: on_item()) if on_item else None,
                  adapter)
     setup = {"method": name, "model": model, "untrained": method.untrained, "prompts": prompt_name,
-             "templates": templates, "views": method.setup(sampling), "root": str(request.root),
+             "templates": templates, "views": method.setup(sampling), "runtime": method.runtime.as_dict(), "root": str(request.root),
              "splits": str(request.splits) if request.splits else None, "actionzs": __version__}
     return {"protocol": protocol_header(request, **({"episodes": request.episodes} if request.episodes else {})),
             "setup": setup, "result": result}
@@ -92,7 +92,7 @@ def evaluate_captions(request: EvalRequest, captions: CaptionOptions) -> dict:
 
 
 def evaluate_anticipation(request: EvalRequest, options: AnticipationOptions = AnticipationOptions(),
-                          on_item=None) -> dict:
+                          on_item=None, runtime: Runtime = Runtime()) -> dict:
     """Ego4D LTA text: baselines and (unless ``options.llm`` is None) the LLM method, per history."""
     from ..anticipation.data import Vocabulary
     from ..anticipation.evaluate import evaluate_anticipation as run
@@ -106,7 +106,7 @@ def evaluate_anticipation(request: EvalRequest, options: AnticipationOptions = A
     folds = request.protocol.extra.get("folds", 5)
     anticipator = sentence_model = None
     if options.llm:
-        model, tokenizer = load_llm(options.llm)
+        model, tokenizer = load_llm(options.llm, runtime.resolve().device)
         anticipator = LLMAnticipator(model, tokenizer, Vocabulary.from_file(root / "dicts.json"), settings)
         sentence_model = load_embedder(options.embedder)
     histories = ("gt", "recog") if options.history == "both" else (options.history,)

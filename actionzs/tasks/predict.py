@@ -9,10 +9,11 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .. import __version__
-from ..defaults import DEVICE, LABELS, TOP_K
+from ..defaults import LABELS, TOP_K
 from ..errors import InputError
 from ..features import Sampling
 from ..models.tiny import UNTRAINED_WARNING
+from ..runtime import Runtime
 from ..text.labels import LabelSet, load_labels
 
 
@@ -40,6 +41,7 @@ class PredictReport:
     sampling: dict
     prompts: str | None
     untrained: bool
+    runtime: dict = field(default_factory=dict)  # device, precision, batch size, decoding workers
     predictions: list[VideoPrediction] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -61,6 +63,81 @@ def rank(logits: np.ndarray, classes: LabelSet, top_k: int) -> list[Ranked]:
     return [Ranked(classes.ids[i], classes.texts[i], float(probs[i])) for i in order]
 
 
+def _check_request(videos, top_k: int) -> None:
+    if not videos:
+        raise InputError("no videos given")
+    if top_k < 1:
+        raise InputError(f"--top-k must be at least 1, got {top_k}")
+
+
+class VideoClassifier:
+    """A method's model loaded once and its classes' text encoded once, to classify any number of videos:
+    ``clf(videos)`` gives a ``PredictReport``; ``clf.features(videos)`` and ``clf.scores(features)`` the parts."""
+
+    def __init__(self, method, classes: LabelSet, score: Callable[[np.ndarray], np.ndarray], *, name: str, model: str,
+                 prompts: str | None, sampling: Sampling, cache=None):
+        self.method, self.classes, self._score = method, classes, score
+        self.name, self.model, self.prompts, self.sampling, self.cache = name, model, prompts, sampling, cache
+
+    def features(self, videos: Sequence[str | Path], on_video: Callable[[str], None] | None = None):
+        """``(path, features, None)`` or ``(path, None, error line)`` per video, in order (cached, pipelined)."""
+        return self.method.features([str(v) for v in videos], self.sampling, self.cache, on_video)
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        """Features ``[N, ...]`` -> logits ``[N, C]`` (a softmax over classes gives probabilities)."""
+        return self._score(np.asarray(features))
+
+    def __call__(self, videos: Sequence[str | Path], top_k: int = TOP_K,
+                 on_video: Callable[[str], None] | None = None) -> PredictReport:
+        _check_request(videos, top_k)
+        method = self.method
+        report = PredictReport(method=self.name, model=self.model, labels=self.classes.name,
+                               num_classes=len(self.classes), sampling=method.setup(self.sampling),
+                               prompts=self.prompts, untrained=method.untrained, runtime=method.runtime.as_dict())
+        if report.untrained:
+            report.warnings.append(UNTRAINED_WARNING)
+        for path, features, error in self.features(videos, on_video):
+            if error:
+                report.errors.append({"video": path, "error": error})
+            else:
+                report.predictions.append(VideoPrediction(path, rank(self.scores(features[None])[0], self.classes, top_k)))
+        return report
+
+
+class ZeroShotClassifier(VideoClassifier):
+    """``ZeroShotClassifier("ViT-B-16:openai", "ucf101")``: rank ``labels`` with a zero-shot ``method``.
+
+    ``method``: a name of ``methods.METHODS``; ``model``: its model (default: the method's own); ``captions``:
+    CaptionOptions for the caption method; ``cache``: a FeatureCache (features and label embeddings)."""
+
+    def __init__(self, model: str | None = None, labels: str | LabelSet = LABELS, *, method: str = "clip",
+                 prompts: str | None = None, sampling: Sampling = Sampling(), captions=None, cache=None,
+                 runtime: Runtime = Runtime()):
+        from ..methods import METHODS
+
+        classes = labels if isinstance(labels, LabelSet) else load_labels(labels)
+        kind = METHODS.load(method)
+        prompt_name, templates = kind.templates(prompts)
+        video_method = kind.load(model, runtime, captions)
+        classifier = video_method.classifier(classes, templates, cache)
+        super().__init__(video_method, classes, classifier.scores, name=method, model=video_method.model_name,
+                         prompts=prompt_name, sampling=sampling, cache=cache)
+
+
+class AdaptedClassifier(VideoClassifier):
+    """Rank the classes of an adapter made by ``adapt``: it brings its own classes, base model, prompts and
+    sampling; ``model``, when given, must be the base model it was made on."""
+
+    def __init__(self, adapter: str | Path, *, model: str | None = None, cache=None, runtime: Runtime = Runtime()):
+        from ..adapters.base import load_adapter
+
+        fitted = load_adapter(adapter)
+        video_method = fitted.video_method(runtime, model)
+        info = fitted.info
+        super().__init__(video_method, info.classes, fitted.scorer(video_method), name=f"adapter:{info.method}",
+                         model=info.base_model, prompts=info.prompts, sampling=info.sampling, cache=cache)
+
+
 def predict(
     videos: Sequence[str | Path],
     *,
@@ -73,40 +150,15 @@ def predict(
     captions=None,
     top_k: int = TOP_K,
     cache=None,
-    device: str = DEVICE,
+    runtime: Runtime = Runtime(),
     on_video: Callable[[str], None] | None = None,
 ) -> PredictReport:
-    """Rank ``labels`` for each video. Bad videos are reported in ``errors`` and skipped, never fatal.
-
-    ``method``: a name of ``methods.METHODS``; ``model``: its model (default: the method's own); ``adapter``: a
-    directory made by ``adapt``, which brings its own classes, base model, prompts and sampling; ``captions``:
-    CaptionOptions for the caption method; ``cache``: a FeatureCache."""
-    from ..adapters.base import load_adapter
-    from ..methods import METHODS
-
-    if not videos:
-        raise InputError("no videos given")
-    if top_k < 1:
-        raise InputError(f"--top-k must be at least 1, got {top_k}")
+    """Rank ``labels`` for each video, once (to classify batch after batch, keep a ``ZeroShotClassifier``).
+    Bad videos are reported in ``errors`` and skipped, never fatal. ``adapter``: a directory made by ``adapt``."""
+    _check_request(videos, top_k)  # before any model loads
     if adapter is not None:
-        fitted = load_adapter(adapter)
-        video_method = fitted.video_method(device, model)
-        classes, sampling, prompt_name = fitted.info.classes, fitted.info.sampling, fitted.info.prompts
-        score, name, model = fitted.scorer(video_method), f"adapter:{fitted.info.method}", fitted.info.base_model
+        classifier = AdaptedClassifier(adapter, model=model, cache=cache, runtime=runtime)
     else:
-        classes = labels if isinstance(labels, LabelSet) else load_labels(labels)
-        kind = METHODS.load(method)
-        prompt_name, templates = kind.templates(prompts)
-        video_method = kind.load(model, device, captions)
-        score, name, model = video_method.classifier(classes, templates, cache).scores, method, video_method.model_name
-    report = PredictReport(method=name, model=model, labels=classes.name, num_classes=len(classes),
-                           sampling=video_method.setup(sampling), prompts=prompt_name,
-                           untrained=video_method.untrained)
-    if report.untrained:
-        report.warnings.append(UNTRAINED_WARNING)
-    for path, features, error in video_method.features(videos, sampling, cache, on_video):
-        if error:
-            report.errors.append({"video": path, "error": error})
-        else:
-            report.predictions.append(VideoPrediction(path, rank(score(features[None])[0], classes, top_k)))
-    return report
+        classifier = ZeroShotClassifier(model, labels, method=method, prompts=prompts, sampling=sampling,
+                                        captions=captions, cache=cache, runtime=runtime)
+    return classifier(videos, top_k, on_video)

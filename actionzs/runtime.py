@@ -1,0 +1,121 @@
+"""Where and how models run: the device, the numeric precision, frames per encoder call, decoding processes.
+
+``Runtime`` is what a caller asks for (``auto`` allowed); ``resolve()`` turns it into what this machine really
+has, or fails in one line before any work. ``auto`` precision never picks one slower than fp32: on GPUs half
+precision is faster; on CPUs bf16 is faster only with AMX tiles (measured on an AVX512-BF16 CPU without AMX:
+bf16 autocast ran at 0.36x fp32), so CPUs without AMX stay in fp32.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import asdict, dataclass, replace
+
+from .defaults import BATCH_SIZE
+from .errors import InputError
+
+DEVICES = ("auto", "cpu", "cuda", "mps")  # cuda may carry an index: cuda:1
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+def default_workers() -> int:
+    """Decoding processes beside the one running the model: one per spare core, at most 4, none on one core."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        cores = os.cpu_count() or 1
+    return max(0, min(4, cores - 1))
+
+
+@dataclass(frozen=True)
+class Runtime:
+    device: str = "auto"
+    precision: str = "auto"
+    batch_size: int = BATCH_SIZE
+    workers: int | None = None  # None: default_workers()
+
+    def __post_init__(self):
+        if self.precision not in PRECISIONS:
+            raise InputError(f"--precision: expected one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+        if self.batch_size < 1:
+            raise InputError(f"--batch-size: must be at least 1, got {self.batch_size}")
+        if self.workers is not None and self.workers < 0:
+            raise InputError(f"--workers: must be 0 or more, got {self.workers}")
+
+    def resolve(self) -> "Runtime":
+        """The concrete device, precision and worker count on this machine; one-line InputError when absent."""
+        device = resolve_device(self.device)
+        precision = resolve_precision(self.precision, device)
+        workers = default_workers() if self.workers is None else self.workers
+        return replace(self, device=device, precision=precision, workers=workers)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def resolve_device(name: str) -> str:
+    import torch
+
+    name = (name or "auto").strip().lower()
+    if name == "auto":
+        if torch.cuda.is_available():
+            return "cuda:0"
+        return "mps" if _mps_available() else "cpu"
+    kind, _, index = name.partition(":")
+    if kind not in DEVICES or (index and (kind != "cuda" or not index.isdigit())):
+        raise InputError(f"--device: expected auto, cpu, cuda, cuda:N or mps, got {name!r}")
+    if kind == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        wanted = int(index or 0)
+        if wanted >= count:
+            have = f"{count} CUDA device{'s' if count != 1 else ''}" if count else "no CUDA device"
+            raise InputError(f"--device {name}: not present (this machine has {have}); use --device auto or cpu")
+        return f"cuda:{wanted}"
+    if kind == "mps" and not _mps_available():
+        raise InputError("--device mps: not present (needs Apple silicon and a torch built with MPS)")
+    return kind
+
+
+def _mps_available() -> bool:
+    import torch
+
+    return bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
+
+
+def resolve_precision(precision: str, device: str) -> str:
+    import torch
+
+    kind = device.split(":")[0]
+    if precision == "auto":
+        if kind == "cuda":
+            return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+        if kind == "mps":
+            return "fp16"
+        return "bf16" if cpu_has_amx() else "fp32"
+    if precision == "fp16" and kind == "cpu":
+        raise InputError("--precision fp16: CPUs have no fast fp16; use fp32 (or bf16 on a CPU with bf16 support)")
+    if precision == "bf16" and kind == "cuda" and not torch.cuda.is_bf16_supported():
+        raise InputError(f"--precision bf16: {torch.cuda.get_device_name(device)} cannot do bf16; use fp16")
+    if precision == "bf16" and kind == "cpu" and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        raise InputError("--precision bf16: this CPU has no bf16 instructions; use fp32")
+    return precision
+
+
+def cpu_has_amx() -> bool:
+    """AMX tiles with bf16 (Sapphire Rapids and later), the only CPUs where bf16 beats fp32 for ViTs."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as fh:
+            return "amx_bf16" in fh.read()
+    except OSError:
+        return False
+
+
+def autocast(device: str, precision: str):
+    """The autocast context for a precision (a no-op for fp32)."""
+    import torch
+
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float16
+    return torch.autocast(device.split(":")[0], dtype=dtype)
