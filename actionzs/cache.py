@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .defaults import cache_dir
+from .errors import InputError
 
 _HASHES: dict[tuple[str, int, int], str] = {}
 HASHED = {"files": 0}  # content hashes computed (not recalled), so tests can see what was recomputed
@@ -34,10 +35,8 @@ def file_digest(path: str | os.PathLike, index: Path | None = None) -> str:
     """sha256 of a file's content, recalled while its path, size and mtime are unchanged: for this process, and
     across runs when ``index`` (a folder) is given."""
     identity = _file_identity(path)
-    if identity in _HASHES:
-        return _HASHES[identity]
     record = index / f"{text_digest(repr(identity))[:32]}.txt" if index is not None else None
-    digest = _read_digest(record)
+    digest = _HASHES.get(identity) or _read_digest(record)
     if digest is None:
         HASHED["files"] += 1
         hasher = hashlib.sha256()
@@ -45,9 +44,9 @@ def file_digest(path: str | os.PathLike, index: Path | None = None) -> str:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 hasher.update(block)
         digest = hasher.hexdigest()
-        if record is not None:
-            record.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(record, digest)
+    if record is not None and not record.exists():
+        record.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(record, digest)
     _HASHES[identity] = digest
     return digest
 
@@ -107,11 +106,36 @@ class FeatureCache:
         atomic_write(path, lambda fh: np.save(fh, np.ascontiguousarray(value), allow_pickle=False))
 
 
+def user_mode(directory: bool = False) -> int:
+    """The permissions a plain ``open``/``mkdir`` would give under the user's umask (mkstemp gives 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return (0o777 if directory else 0o666) & ~mask
+
+
+def require_writable(path: str | os.PathLike, option: str, directory: bool = False) -> Path:
+    """Fail before any work, in one line, when ``path`` (a file, or with ``directory`` a folder) cannot be
+    written: a folder where a file goes or the reverse, or no write permission on its nearest existing folder."""
+    path = Path(path).expanduser()
+    if path.exists() and path.is_dir() != directory:
+        raise InputError(f"{option} {path}: {'not a folder' if directory else 'is a folder'}")
+    parent = path if directory and path.exists() else path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"{option} {path}: {parent} is not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise InputError(f"{option} {path}: permission denied")
+    return path
+
+
 def atomic_write(path: str | os.PathLike, write) -> None:
-    """Call ``write(binary_file)`` on a temp file beside ``path``, then rename it over ``path``."""
+    """Call ``write(binary_file)`` on a temp file beside ``path``, then rename it over ``path`` (with the
+    permissions the user's umask gives new files)."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, user_mode())
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()

@@ -1,4 +1,5 @@
-"""Reading the project's YAML files (prompts, protocols, adapters) with one clear error for bad input."""
+"""Reading the project's YAML files (prompts, protocols, adapters) with one clear error for bad input: the file,
+the field and the cause, from a pydantic schema of what the file must hold."""
 
 from __future__ import annotations
 
@@ -9,13 +10,22 @@ import yaml
 from .errors import InputError
 
 
+def read_text(path: str | Path, what: str = "text file") -> str:
+    """A UTF-8 text file's content; unreadable or non-UTF-8 is one InputError naming the file."""
+    path = Path(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); save the {what} as UTF-8") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
 def read_yaml(path: str | Path) -> dict:
     """A YAML mapping from ``path``; a missing file, malformed YAML or a non-mapping is an InputError."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError:
-        raise InputError(f"{path}: cannot be read") from None
+        data = yaml.safe_load(read_text(path, "YAML file"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
@@ -23,3 +33,20 @@ def read_yaml(path: str | Path) -> dict:
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a YAML mapping at the top level")
     return data
+
+
+def validated(schema, data, where):
+    """``schema.model_validate(data)``; the first problem becomes ``InputError('<where>: <field>: <cause>')``."""
+    return validated_adapter(schema, data, where)
+
+
+def validated_adapter(schema, data, where):
+    """Like ``validated`` for a pydantic model class or a ``TypeAdapter``."""
+    from pydantic import ValidationError
+
+    try:
+        return schema.validate_python(data) if hasattr(schema, "validate_python") else schema.model_validate(data)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        field = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+        raise InputError(f"{where}: {field}: {problem['msg']}") from None

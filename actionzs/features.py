@@ -20,6 +20,9 @@ from .errors import ActionzsError, InputError, VideoError
 from .video import multiview_indices, open_video, prepare
 
 
+MAX_FRAMES_PER_VIDEO = 1024  # frames x clips x crops: 1024 frames at 224 px are 0.6 GB of float pixels
+
+
 @dataclass(frozen=True)
 class Sampling:
     """Which frames and views an encoder sees (recorded in reports and part of the cache key).
@@ -38,6 +41,9 @@ class Sampling:
             raise InputError(f"invalid sampling {self}: frames, clips and stride must be positive")
         if self.crops not in (1, 3):
             raise InputError(f"spatial crops must be 1 or 3, got {self.crops}")
+        if self.frames * self.clips * self.crops > MAX_FRAMES_PER_VIDEO:
+            raise InputError(f"--frames {self.frames} x --clips {self.clips} x --crops {self.crops} = "
+                             f"{self.frames * self.clips * self.crops} frames per video; at most {MAX_FRAMES_PER_VIDEO}")
 
     @property
     def key(self) -> str:
@@ -102,6 +108,8 @@ def _locate(path: str, cache: FeatureCache, key: str, sampling_key: str):
     p = Path(path)
     if not p.is_file():
         return path, None, str(VideoError(path, "no such file" if not p.exists() else "not a regular file")), False
+    if not cache.enabled:
+        return path, None, None, False
     try:
         digest = cache.digest(p)
     except OSError as exc:

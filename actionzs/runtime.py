@@ -32,13 +32,13 @@ def default_workers() -> int:
 class Runtime:
     device: str = "auto"
     precision: str = "auto"
-    batch_size: int = BATCH_SIZE
+    batch_size: int | None = None  # frames per encoder call; None: BATCH_SIZE[device kind]
     workers: int | None = None  # None: default_workers()
 
     def __post_init__(self):
         if self.precision not in PRECISIONS:
             raise InputError(f"--precision: expected one of {', '.join(PRECISIONS)}, got {self.precision!r}")
-        if self.batch_size < 1:
+        if self.batch_size is not None and self.batch_size < 1:
             raise InputError(f"--batch-size: must be at least 1, got {self.batch_size}")
         if self.workers is not None and self.workers < 0:
             raise InputError(f"--workers: must be 0 or more, got {self.workers}")
@@ -48,7 +48,8 @@ class Runtime:
         device = resolve_device(self.device)
         precision = resolve_precision(self.precision, device)
         workers = default_workers() if self.workers is None else self.workers
-        return replace(self, device=device, precision=precision, workers=workers)
+        batch_size = self.batch_size or BATCH_SIZE["cpu" if device == "cpu" else "gpu"]
+        return replace(self, device=device, precision=precision, batch_size=batch_size, workers=workers)
 
     def as_dict(self) -> dict:
         return asdict(self)

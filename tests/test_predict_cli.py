@@ -80,7 +80,7 @@ def test_table_output_says_untrained(ucf_clips):
         (["-m", "openai/clip-vit-base-patch16"], "cannot be reached"),
         (["-m", "bogus"], "unknown model"),
         (["--prompts", "nosuch"], "unknown prompt ensemble"),
-        (["--frames", "0"], "invalid sampling"),
+        (["--frames", "0"], "Invalid value for '--frames'"),
     ],
 )
 def test_bad_options_fail_in_one_line_with_non_zero_exit(ucf_clips, args, message):

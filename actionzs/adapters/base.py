@@ -12,13 +12,15 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Literal
 
 import numpy as np
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import __version__
-from ..config import read_yaml
+from ..cache import require_writable, user_mode
+from ..config import read_yaml, validated
 from ..errors import InputError
 from ..features import Sampling
 from ..runtime import Runtime
@@ -53,14 +55,47 @@ class AdapterInfo:
 
     @classmethod
     def from_dict(cls, data: dict, where: Path) -> "AdapterInfo":
-        missing = [k for k in ("method", "base_model", "base_model_key", "classes", "sampling") if k not in data]
-        if missing:
-            raise InputError(f"{where}: adapter.yaml has no '{missing[0]}'")
-        classes = data["classes"]
-        return cls(data["method"], data["base_model"], data["base_model_key"], bool(data.get("untrained_base")),
-                   LabelSet(data.get("labels_name", "adapter"), tuple(c["id"] for c in classes),
-                            tuple(c["text"] for c in classes)),
-                   Sampling(**data["sampling"]), data.get("prompts"), data.get("training") or {}, data.get("pixel"))
+        meta = validated(AdapterFile, data, where)
+        classes = LabelSet(meta.labels_name, tuple(c.id for c in meta.classes), tuple(c.text for c in meta.classes))
+        return cls(meta.method, meta.base_model, meta.base_model_key, meta.untrained_base, classes,
+                   Sampling(**meta.sampling.model_dump()), meta.prompts, meta.training, meta.pixel)
+
+
+class _Class(BaseModel):
+    id: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+
+
+class _Sampling(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    frames: int = Field(ge=1, le=512)
+    clips: int = Field(default=1, ge=1, le=64)
+    crops: Literal[1, 3] = 1
+    stride: int | None = Field(default=None, ge=1)
+
+
+class AdapterFile(BaseModel):
+    """What ``adapter.yaml`` must hold (checked before any weights are read)."""
+
+    format: Literal[FORMAT]
+    method: str
+    base_model: str = Field(min_length=1)
+    base_model_key: str = Field(min_length=1)
+    untrained_base: bool = False
+    labels_name: str = "adapter"
+    classes: list[_Class] = Field(min_length=2)
+    sampling: _Sampling
+    prompts: str | None = None
+    pixel: dict | None = None
+    training: dict = Field(default_factory=dict)
+
+    @field_validator("method")
+    @classmethod
+    def _known(cls, method: str) -> str:
+        if method not in ADAPTERS:
+            raise ValueError(f"unknown adapter method {method!r} (available: {', '.join(ADAPTERS)})")
+        return method
 
 
 @dataclass
@@ -143,13 +178,22 @@ def fit_adapter(request, support, classes: LabelSet, *, cache=None, runtime: Run
                                                 on_step=on_step, base=base)
 
 
+def adapter_target(directory: str | Path) -> Path:
+    """Where an adapter will be written, checked before any work: writable, and not some other folder."""
+    target = require_writable(directory, "--out", directory=True)
+    if target.exists() and any(target.iterdir()) and not (target / "adapter.yaml").is_file():
+        raise InputError(f"--out {target}: exists and is not an adapter; refusing to overwrite it")
+    return target
+
+
 def save_adapter(adapter: Adapter, directory: str | Path) -> Path:
     from safetensors.numpy import save_file
 
-    target = Path(directory).expanduser()
+    target = adapter_target(directory)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
+        tmp.chmod(user_mode(directory=True))
         state = adapter.head.state()
         save_file({k: np.ascontiguousarray(v) for k, v in state.items()}, str(tmp / "weights.safetensors"))
         if hasattr(adapter.head, "write_extra"):
@@ -157,8 +201,6 @@ def save_adapter(adapter: Adapter, directory: str | Path) -> Path:
         (tmp / "adapter.yaml").write_text(yaml.safe_dump({"format": FORMAT, "actionzs": __version__,
                                                           **adapter.info.as_dict()}, sort_keys=False), encoding="utf-8")
         if target.exists():
-            if not (target / "adapter.yaml").is_file():
-                raise InputError(f"{target}: exists and is not an adapter; refusing to overwrite it")
             shutil.rmtree(target)
         os.replace(tmp, target)
     except BaseException:
@@ -174,14 +216,34 @@ def load_adapter(directory: str | Path) -> Adapter:
     meta_path = directory / "adapter.yaml"
     if not meta_path.is_file():
         raise InputError(f"{directory}: not an adapter (no adapter.yaml)")
-    data = read_yaml(meta_path)
-    if data.get("format") != FORMAT:
-        raise InputError(f"{meta_path}: not an {FORMAT} file")
-    if data.get("method") not in ADAPTERS:
-        raise InputError(f"{meta_path}: unknown adapter method {data.get('method')!r}")
-    info = AdapterInfo.from_dict(data, meta_path)
-    head = ADAPTERS.load(info.method).from_state(load_file(str(directory / "weights.safetensors")), directory, info)
+    info = AdapterInfo.from_dict(read_yaml(meta_path), meta_path)
+    weights = directory / "weights.safetensors"
+    if not weights.is_file():
+        raise InputError(f"{weights}: missing; the adapter folder is incomplete (make it again with actionzs adapt)")
+    try:
+        state = load_file(str(weights))
+    except Exception as exc:  # noqa: BLE001 - safetensors raises its own error type for a damaged file
+        raise InputError(f"{weights}: not a readable safetensors file ({str(exc).splitlines()[0]})") from None
+    kind = ADAPTERS.load(info.method)
+    _check_state(state, kind, len(info.classes), weights)
+    try:
+        head = kind.from_state(state, directory, info)
+    except (KeyError, ValueError, RuntimeError) as exc:
+        raise InputError(f"{weights}: does not fit a {info.method} adapter ({str(exc).splitlines()[0]})") from None
     return Adapter(info, head, source=str(directory))
+
+
+def _check_state(state: dict, kind, classes: int, where: Path) -> None:
+    """The tensors a head needs are there (``class_axes``: name -> its class axis, or None), and each class axis
+    is as long as adapter.yaml's class list."""
+    for name, axis in getattr(kind, "class_axes", {}).items():
+        if name not in state:
+            raise InputError(f"{where}: no tensor '{name}' (a {kind.method} adapter needs it)")
+        if axis is None:
+            continue
+        shape = state[name].shape
+        if len(shape) <= axis or shape[axis] != classes:
+            raise InputError(f"{where}: '{name}' has shape {list(shape)}, but adapter.yaml lists {classes} classes")
 
 
 def best_setting(settings: list, score: Callable, default):

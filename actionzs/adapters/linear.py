@@ -71,6 +71,8 @@ class LinearAdapter(EmbeddingHead):
     def record(self) -> dict:
         return {"strength": self.strength} if self.strength is not None else {}
 
+    class_axes = {"coef": 0, "intercept": 0, "scalars": None}
+
     def state(self) -> dict:
         return {"coef": self.coef, "intercept": self.intercept,
                 "scalars": np.array([self.logit_scale], dtype=np.float32)}

@@ -73,6 +73,8 @@ class PrototypeAdapter(EmbeddingHead):
     def record(self) -> dict:
         return {"alpha": self.alpha, "beta": self.beta}
 
+    class_axes = {"text_weights": 0, "values": 1, "keys": None, "scalars": None}
+
     def state(self) -> dict:
         # a 4th scalar marks alpha on Tip-Adapter's scale; adapters saved without it scaled alpha by logit_scale
         return {"text_weights": self.text_weights, "keys": self.keys, "values": self.values,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import read_text
 from ..errors import InputError
 from ..text.labels import LabelSet
 
@@ -45,7 +46,7 @@ def read_support(spec: str | Path, labels: LabelSet | None = None) -> tuple[Supp
                 raise InputError(f"{folder}: class folder '{folder.name}' holds no videos")
             pairs.extend((str(c), folder.name) for c in clips)
     elif spec.is_file():
-        for number, line in enumerate(spec.read_text(encoding="utf-8").splitlines(), 1):
+        for number, line in enumerate(read_text(spec, "support list").splitlines(), 1):
             if not line.strip() or line.startswith("#"):
                 continue
             path, _, label = line.strip().rpartition(" ")

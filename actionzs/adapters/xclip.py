@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -132,12 +133,17 @@ def train_xclip(encoder, paths: list[str], targets: list[int], classes: LabelSet
     start, history = 0, []
     checkpoint = Path(checkpoint) if checkpoint else None
     if checkpoint and checkpoint.is_file():
-        saved = torch.load(checkpoint, weights_only=True)  # tensors and plain values only: a file never runs code
-        model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        scheduler.load_state_dict(saved["scheduler"])
-        rng.bit_generator.state = saved["rng"]
-        torch.set_rng_state(saved["torch_rng"])
+        try:  # tensors and plain values only: a file never runs code
+            saved = torch.load(checkpoint, weights_only=True)
+            model.load_state_dict(saved["model"])
+            optimizer.load_state_dict(saved["optimizer"])
+            scheduler.load_state_dict(saved["scheduler"])
+            rng.bit_generator.state = saved["rng"]
+            torch.set_rng_state(saved["torch_rng"])
+        except (pickle.UnpicklingError, RuntimeError, KeyError, TypeError, ValueError, EOFError) as exc:
+            cause = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+            raise InputError(f"--checkpoint {checkpoint}: not an X-CLIP training checkpoint that can be read "
+                             f"safely ({cause})") from None
         start, history = saved["epoch"] + 1, saved.get("history", [])
     cuda = encoder.device.startswith("cuda")
     labels = torch.as_tensor(targets)

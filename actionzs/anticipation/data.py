@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import read_text
 from ..errors import InputError
 
 Action = tuple[str, str]  # (verb, noun)
@@ -26,9 +27,11 @@ class Vocabulary:
         dropped) or AntGPT's dicts.json (``i2v``/``i2n``)."""
         path = Path(path).expanduser()
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
+            data = json.loads(read_text(path, "vocabulary"))
+        except json.JSONDecodeError:
             raise InputError(f"{path}: not a readable JSON vocabulary") from None
+        if not isinstance(data, dict):
+            raise InputError(f"{path}: expected a JSON object with verbs and nouns (or i2v and i2n)")
         if "verbs" in data and "nouns" in data:
             verbs, nouns = data["verbs"], data["nouns"]
         elif "i2v" in data and "i2n" in data:
@@ -83,7 +86,7 @@ def read_windows(path: str | Path, vocab: Vocabulary) -> list[Window]:
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     windows, clip, previous = [], 0, None
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(read_text(path, "window list").splitlines(), 1):
         if not line.strip():
             continue
         try:

@@ -1,9 +1,13 @@
 """The ``actionzs`` command line: each command declares its options (shared ones in ``options``), calls one task
-of the API and hands the result to ``output``. Any ActionzsError ends as one line and its exit code."""
+of the API and hands the result to ``output``.
+
+Exit codes: 0 all done; 1 some inputs failed (each reported in one line); 2 bad input or usage; 3 an internal
+error (a bug). Every failure is one ``error: ...`` line on stderr; ``--debug`` adds the traceback."""
 
 from __future__ import annotations
 
 import sys
+import traceback
 
 import click
 
@@ -11,22 +15,50 @@ from .. import __version__
 from ..errors import ActionzsError
 
 
+INTERNAL_ERROR = 3
+
+
 class _Group(click.Group):
-    """Turns every ActionzsError into one line on stderr and its exit code."""
+    """Turns every failure into one line on stderr and its exit code (the traceback only with --debug)."""
 
     def invoke(self, ctx):
+        from ..output import error
+
+        debug = bool(ctx.params.get("debug"))
         try:
             return super().invoke(ctx)
+        except (click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except click.ClickException as exc:  # a bad option value or usage of a command: one line, its exit code
+            where = getattr(exc, "ctx", None)
+            error(exc.format_message() + (f" (see: {where.command_path} --help)" if where else ""))
+            sys.exit(exc.exit_code)
         except ActionzsError as exc:
-            from ..output import error
-
+            if debug:
+                traceback.print_exc()
             error(str(exc))
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            error("interrupted; nothing half-written was left behind")
+            sys.exit(130)
+        except OSError as exc:  # a disk full, a permission denied: the user's environment, not a bug
+            if debug:
+                traceback.print_exc()
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            error(f"{where}{exc.strerror or exc}")
+            sys.exit(2)
+        except Exception as exc:  # noqa: BLE001 - a bug: still one line, unless asked for the traceback
+            if debug:
+                traceback.print_exc()
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            error(f"internal error: {type(exc).__name__}: {first} (rerun with --debug and report the traceback)")
+            sys.exit(INTERNAL_ERROR)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, prog_name="actionzs")
-def main():
+@click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
+def main(debug):
     """Zero-shot and few-shot human action recognition in videos.
 
     \b

@@ -17,11 +17,11 @@ def _train(epochs, train_batch_size, accumulate, lr):
 
 train_options = bundle(
     "train", _train,
-    click.option("--epochs", default=10, show_default=True, help="[xclip] training epochs."),
+    click.option("--epochs", type=click.IntRange(min=1), default=10, show_default=True, help="[xclip] training epochs."),
     click.option("--train-batch-size", type=click.IntRange(min=1), default=4, show_default=True,
                  help="[xclip] clips per training step (--batch-size is frames per encoder call when embedding)."),
-    click.option("--accumulate", default=1, show_default=True, help="[xclip] steps of gradient accumulation."),
-    click.option("--lr", default=2e-6, show_default=True, help="[xclip] AdamW learning rate (cosine decay after warm-up)."),
+    click.option("--accumulate", type=click.IntRange(min=1), default=1, show_default=True, help="[xclip] steps of gradient accumulation."),
+    click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=2e-6, show_default=True, help="[xclip] AdamW learning rate (cosine decay after warm-up)."),
 )
 
 
@@ -35,8 +35,8 @@ train_options = bundle(
               help=f"Base model [default: the method's, {defaults.CLIP_MODEL} or {defaults.XCLIP_MODEL}].")
 @prompts_option
 @sampling_options
-@click.option("--shots", type=int, default=None, help="Draw K clips per class from the support set (K-shot).")
-@click.option("--seed", default=0, show_default=True, help="Seed for --shots, cross-validation and training.")
+@click.option("--shots", type=click.IntRange(min=1), default=None, help="Draw K clips per class from the support set (K-shot).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for --shots, cross-validation and training.")
 @train_options
 @click.option("--checkpoint", default=None, help="[xclip] save training state here after each epoch; resume from it.")
 @runtime_options

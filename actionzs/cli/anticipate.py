@@ -16,16 +16,16 @@ def _settings(examples, fetch, mmr_lambda, z, k, decoding, candidates):
 
 llm_options = bundle(
     "settings", _settings,
-    click.option("--examples", default=8, show_default=True, help="In-context examples (MMR over --pool)."),
-    click.option("--fetch", default=40, show_default=True, help="Nearest pool sequences MMR chooses from."),
-    click.option("--mmr-lambda", default=0.7, show_default=True, help="MMR trade-off: 1 = relevance only, 0 = diversity only."),
-    click.option("-z", "--future", "z", default=20, show_default=True, help="Future actions per sequence."),
-    click.option("-k", "--sequences", "k", default=5, show_default=True, help="Predicted sequences."),
+    click.option("--examples", type=click.IntRange(min=0), default=8, show_default=True, help="In-context examples (MMR over --pool)."),
+    click.option("--fetch", type=click.IntRange(min=1), default=40, show_default=True, help="Nearest pool sequences MMR chooses from."),
+    click.option("--mmr-lambda", type=click.FloatRange(0, 1), default=0.7, show_default=True, help="MMR trade-off: 1 = relevance only, 0 = diversity only."),
+    click.option("-z", "--future", "z", type=click.IntRange(1, 200), default=20, show_default=True, help="Future actions per sequence."),
+    click.option("-k", "--sequences", "k", type=click.IntRange(1, 100), default=5, show_default=True, help="Predicted sequences."),
     click.option("--decoding", type=click.Choice(["rank", "generate"]), default="rank", show_default=True,
                  help="rank: the LLM scores candidate continuations from --pool (what followed similar sequences, the "
                       "pool's n-gram model, the last action held on) and keeps the K likeliest; generate: it writes "
                       "them under a vocabulary constraint (greedy, then samples). Without --pool it generates."),
-    click.option("--candidates", default=20, show_default=True, help="[rank] nearest pool sequences whose futures are candidates."),
+    click.option("--candidates", type=click.IntRange(min=1), default=20, show_default=True, help="[rank] nearest pool sequences whose futures are candidates."),
 )
 
 
@@ -41,7 +41,7 @@ recognition_options = bundle(
                  help="How each segment's verb and noun are found: CLIP over the vocabulary words, or a caption of "
                       "the segment matched to them (MiniLM)."),
     click.option("-m", "--model", default=None, help=f"CLIP model that recognises each segment [default: {defaults.CLIP_MODEL}]."),
-    click.option("--segments", default=defaults.SEGMENTS, show_default=True, help="Observed segments the video is split into."),
+    click.option("--segments", type=click.IntRange(1, 1000), default=defaults.SEGMENTS, show_default=True, help="Observed segments the video is split into."),
     click.option("--captioner", default=None,
                  help=f"Image-to-text model for --recognise caption and --describe [default: {defaults.CAPTIONER}]."),
     click.option("--describe", is_flag=True, help="Also caption each segment and show the captions to the LLM."),

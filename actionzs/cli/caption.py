@@ -9,11 +9,11 @@ from .options import device_options, json_output_options
 
 
 @click.command()
-@click.argument("videos", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("videos", nargs=-1, required=True, type=click.Path())
 @click.option("--captioner", default=defaults.CAPTIONER, show_default=True,
               help="Hugging Face image-to-text model (BLIP, GIT, ...) or a local folder.")
-@click.option("--window", default=defaults.CAPTION_WINDOW_S, show_default=True, help="Seconds per captioned window.")
-@click.option("--stride", default=defaults.CAPTION_WINDOW_S, show_default=True, help="Seconds between window starts.")
+@click.option("--window", type=click.FloatRange(min=0.1), default=defaults.CAPTION_WINDOW_S, show_default=True, help="Seconds per captioned window.")
+@click.option("--stride", type=click.FloatRange(min=0.1), default=defaults.CAPTION_WINDOW_S, show_default=True, help="Seconds between window starts.")
 @json_output_options
 @device_options
 def caption(videos, captioner, window, stride, output, runtime):

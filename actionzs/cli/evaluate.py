@@ -22,7 +22,7 @@ anticipation_options = bundle(
     "anticipation", _anticipation,
     click.option("--history", type=click.Choice(["gt", "recog", "both"]), default="both", show_default=True,
                  help="[anticipation] observed actions as annotated or as recognised."),
-    click.option("--limit", type=int, default=None, help="[anticipation] evaluate this many windows, evenly spread."),
+    click.option("--limit", type=click.IntRange(min=1), default=None, help="[anticipation] evaluate this many windows, evenly spread."),
     click.option("--all-windows", is_flag=True, help="[anticipation] every window, not the 600-window subset."),
     click.option("--llm", default=defaults.LLM, show_default=True,
                  help="[anticipation] causal LM, or 'none' for the baselines only."),
@@ -52,14 +52,14 @@ request_options = bundle(
                  help="Folder of the protocol's split files (e.g. UCF101's ucfTrainTestlist)."),
     click.option("-m", "--model", default=None, help="Model name or path [default: the method's]."),
     prompts_option,
-    click.option("--episodes", type=int, default=None, help="[episodic] number of episodes [default: the protocol's]."),
+    click.option("--episodes", type=click.IntRange(min=1), default=None, help="[episodic] number of episodes [default: the protocol's]."),
     click.option("--adapter", type=click.Path(file_okay=False), default=None,
                  help="Score with an adapter from `actionzs adapt`."),
     click.option("--adapt-method", type=click.Choice(FROZEN_FEATURE_ADAPTERS), default=defaults.ADAPTER,
                  show_default=True, help="[few-shot protocols] adapter fitted on the K-shot support list."),
-    click.option("--runs", type=int, default=None,
+    click.option("--runs", type=click.IntRange(min=1), default=None,
                  help="Runs of a random-class protocol, or the first N of fixed ones [default: all the protocol's]."),
-    click.option("--seed", type=int, default=None, help="Seed of a random-class protocol [default: the protocol's]."),
+    click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed of a random-class protocol [default: the protocol's]."),
 )
 
 
@@ -100,7 +100,10 @@ def eval_(request, list_protocols, sampling, anticipation, captions, cache, runt
             raise InputError("choose a protocol with --protocol NAME (listed above)")
         return
     from ..api import evaluate
+    from ..cache import require_writable
 
+    if out_dir:
+        require_writable(out_dir, "--out-dir", directory=True)
     with progress("windows" if request.protocol.kind == "anticipation" else "videos") as bar:
         report = evaluate(request, sampling=sampling, captions=captions, anticipation=anticipation, cache=cache,
                           runtime=runtime, on_item=lambda: bar.update(1))

@@ -40,19 +40,22 @@ def _sampling(frames, clips, crops, stride):
 
 sampling_options = bundle(
     "sampling", _sampling,
-    click.option("--frames", default=defaults.FRAMES, show_default=True,
+    click.option("--frames", type=click.IntRange(1, 512), default=defaults.FRAMES, show_default=True,
                  help="Frames per view: one from each of N equal segments (TSN)."),
-    click.option("--clips", default=1, show_default=True, help="Temporal views (clips) per video."),
+    click.option("--clips", type=click.IntRange(1, 64), default=1, show_default=True, help="Temporal views (clips) per video."),
     click.option("--crops", type=click.Choice(["1", "3"]), default="1", show_default=True,
                  help="Spatial views: centre crop, or three crops along the long side."),
-    click.option("--stride", type=int, default=None, help="Dense clips with this frame stride (default: TSN segments)."),
+    click.option("--stride", type=click.IntRange(min=1), default=None, help="Dense clips with this frame stride (default: TSN segments)."),
 )
 
 
 def _cache(cache_dir, no_cache):
-    from ..cache import FeatureCache
+    from ..cache import FeatureCache, require_writable
 
-    return FeatureCache(cache_dir, enabled=not no_cache)
+    cache = FeatureCache(cache_dir, enabled=not no_cache)
+    if cache.enabled:
+        require_writable(cache.root, "--cache-dir" if cache_dir else "cache folder ($ACTIONZS_CACHE)", directory=True)
+    return cache
 
 
 cache_options = bundle(
@@ -89,8 +92,8 @@ caption_options = bundle(
     click.option("--no-own-descriptions", is_flag=True, help="[caption] leave out actionzs's own descriptions."),
     click.option("--select/--no-select", default=True, show_default=True,
                  help="[caption] keep only the --max-sentences sentences of --min-words words most like the class name."),
-    click.option("--min-words", default=15, show_default=True, help="[caption] shortest corpus sentence kept."),
-    click.option("--max-sentences", default=10, show_default=True, help="[caption] sentences kept per class and corpus."),
+    click.option("--min-words", type=click.IntRange(min=0), default=15, show_default=True, help="[caption] shortest corpus sentence kept."),
+    click.option("--max-sentences", type=click.IntRange(min=1), default=10, show_default=True, help="[caption] sentences kept per class and corpus."),
     click.option("--append-class-name", is_flag=True, help="[caption] append the class name to each sentence (the paper)."),
     click.option("--include-class-name", is_flag=True,
                  help="[caption] use each label's text as one more description (needed when a label has none)."),
@@ -124,8 +127,11 @@ class Output:
 
 
 def _output(as_json, as_csv, out):
+    from ..cache import require_writable
     from ..output import output_format
 
+    if out:
+        require_writable(out, "--out")
     return Output(output_format(as_json, as_csv, out), out)
 
 
@@ -146,7 +152,7 @@ def _runtime(device, precision, batch_size, workers):
 
 
 def _device_only(device):
-    return _runtime(device, "auto", defaults.BATCH_SIZE, None)
+    return _runtime(device, "auto", None, None)
 
 
 _device = click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda[:N]|mps",
@@ -156,8 +162,9 @@ runtime_options = bundle(
     click.option("--precision", type=click.Choice(["auto", "fp32", "bf16", "fp16"]), default="auto", show_default=True,
                  help="Video encoding precision; auto: bf16 or fp16 autocast on GPUs, fp32 on CPUs without AMX "
                       "(where bf16 is slower). Text embeddings are always fp32."),
-    click.option("--batch-size", type=click.IntRange(min=1), default=defaults.BATCH_SIZE, show_default=True,
-                 help="Frames per encoder call; frames of several videos share a call."),
+    click.option("--batch-size", type=click.IntRange(min=1), default=None,
+                 help=f"Frames per encoder call; frames of several videos share a call [default: "
+                      f"{defaults.BATCH_SIZE['cpu']} on CPUs, {defaults.BATCH_SIZE['gpu']} on GPUs]."),
     click.option("--workers", type=click.IntRange(min=0), default=None,
                  help="Video-decoding processes beside the model [default: one per spare core, at most 4; 0: decode "
                       "in the main process]."),

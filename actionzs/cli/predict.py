@@ -10,7 +10,7 @@ from .options import cache_options, caption_options, output_options, prompts_opt
 
 
 @click.command()
-@click.argument("videos", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("videos", nargs=-1, required=True, type=click.Path())
 @click.option("-l", "--labels", default=defaults.LABELS, show_default=True,
               help="Built-in set (ucf101, hmdb51, kinetics400, kinetics600), a file with one label per line, or 'a,b,c'.")
 @click.option("-m", "--model", default=None, help="Model name or local path [default: the method's, "
@@ -18,7 +18,7 @@ from .options import cache_options, caption_options, output_options, prompts_opt
 @click.option("--method", type=click.Choice(list(METHODS)), default="clip", show_default=True, help=METHODS.help())
 @prompts_option
 @sampling_options
-@click.option("-k", "--top-k", default=defaults.TOP_K, show_default=True, help="How many labels to show per video.")
+@click.option("-k", "--top-k", type=click.IntRange(min=1), default=defaults.TOP_K, show_default=True, help="How many labels to show per video.")
 @output_options
 @cache_options
 @runtime_options

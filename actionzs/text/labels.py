@@ -6,11 +6,13 @@ file (one label per line, or ``id<TAB>text``), or a comma-separated list.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from ..config import read_text
 from ..errors import InputError
 from ..resources import data_dir
 
@@ -73,10 +75,7 @@ def builtin_label_sets() -> dict[str, Path]:
 
 
 def _read_lines(path: Path) -> list[str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a UTF-8 text file of labels") from None
+    text = read_text(path, "label file")
     return [line.rstrip("\r\n") for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
@@ -103,9 +102,14 @@ def load_labels(spec: str) -> LabelSet:
     path = Path(spec).expanduser()
     if path.is_file():
         return _from_lines(path.stem, _read_lines(path))
-    if "," in spec or not any(ch in spec for ch in "/\\.") :
+    if "," in spec:
         items = [item.strip() for item in spec.split(",") if item.strip()]
         if not items:
             raise InputError(f"empty label list: {spec!r}")
+        if len(items) < 2:
+            raise InputError(f"--labels {spec!r}: a list needs at least two labels, e.g. 'juggling,knitting'")
         return LabelSet("custom", tuple(items), tuple(items))
-    raise InputError(f"labels '{spec}': no such file, and not a built-in set ({', '.join(builtins)})")
+    close = difflib.get_close_matches(spec.lower(), list(builtins), n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    raise InputError(f"--labels {spec!r}: not a built-in set{hint} ({', '.join(builtins)}), no such file, and not "
+                     f"a comma list 'a,b,c'")
