@@ -90,7 +90,7 @@ def test_activitynet_reader(tmp_path):
 @pytest.mark.parametrize("content, message", [
     ("", "malformed JSON"),
     ("{\"results\": {}}", "holds no captions"),
-    ("{\"results\": {\"v\": [{\"timestamp\": [0, 1]}]}}", "results.v.0.sentence: Field required"),
+    ("{\"results\": {\"v\": [{\"timestamp\": [0, 1]}]}}", "results: v.0.sentence: Field required"),
     ("[1, 2]", "expected"),
 ])
 def test_bad_captions_files(tmp_path, content, message):
