@@ -98,3 +98,18 @@ def test_content_hash_not_path_is_the_key(ucf_clips, tmp_path):
     copy = tmp_path / "renamed.avi"
     copy.write_bytes(ucf_clips[0].read_bytes())
     assert file_digest(copy) == file_digest(ucf_clips[0])
+
+
+def test_outputs_get_the_users_umask_permissions(tmp_path):
+    """mkstemp creates 0600 files; results and adapter folders must be readable as the umask allows."""
+    import os
+
+    from actionzs.cache import atomic_write_text, user_mode
+
+    old = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "report.json", "{}")
+        assert (tmp_path / "report.json").stat().st_mode & 0o777 == 0o644
+        assert user_mode(directory=True) == 0o755
+    finally:
+        os.umask(old)
