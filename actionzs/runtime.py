@@ -2,8 +2,8 @@
 
 ``Runtime`` is what a caller asks for (``auto`` allowed); ``resolve()`` turns it into what this machine really
 has, or fails in one line before any work. ``auto`` precision never picks one slower than fp32: on GPUs half
-precision is faster; on CPUs bf16 is faster only with AMX tiles (measured on an AVX512-BF16 CPU without AMX:
-bf16 autocast ran at 0.36x fp32), so CPUs without AMX stay in fp32.
+precision is faster; on CPUs bf16 is faster only with AMX tiles (on an AVX512-BF16 CPU without AMX,
+benchmarks/throughput.py measured bf16 autocast at 0.60-0.65x fp32), so CPUs without AMX stay in fp32.
 """
 
 from __future__ import annotations
