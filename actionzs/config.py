@@ -11,10 +11,11 @@ from .errors import InputError
 
 
 def read_text(path: str | Path, what: str = "text file") -> str:
-    """A UTF-8 text file's content; unreadable or non-UTF-8 is one InputError naming the file."""
+    """A UTF-8 text file's content (a byte-order mark is dropped); unreadable or non-UTF-8 is one InputError
+    naming the file."""
     path = Path(path)
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); save the {what} as UTF-8") from None
     except OSError as exc:
@@ -40,6 +41,12 @@ def validated(schema, data, where):
     return validated_adapter(schema, data, where)
 
 
+def _field_name(part) -> str:
+    """A location part as written in the file; a key with spaces or control characters is quoted."""
+    text = str(part)
+    return text if text.isprintable() and " " not in text and text else repr(text)
+
+
 def validated_adapter(schema, data, where):
     """Like ``validated`` for a pydantic model class or a ``TypeAdapter``."""
     from pydantic import ValidationError
@@ -48,5 +55,6 @@ def validated_adapter(schema, data, where):
         return schema.validate_python(data) if hasattr(schema, "validate_python") else schema.model_validate(data)
     except ValidationError as exc:
         problem = exc.errors()[0]
-        field = ".".join(str(part) for part in problem["loc"]) or "(top level)"
-        raise InputError(f"{where}: {field}: {problem['msg']}") from None
+        field = ".".join(_field_name(part) for part in problem["loc"]) or "(top level)"
+        message = problem["msg"].removeprefix("Value error, ")
+        raise InputError(f"{where}: {field}: {message}") from None

@@ -58,7 +58,8 @@ def warn(message: str) -> None:
 
 
 def error(message: str) -> None:
-    click.secho(f"error: {message}", fg="red", err=True)
+    """One line on stderr, whatever a user-supplied name in the message holds."""
+    click.secho("error: " + message.strip().replace("\r", "\\r").replace("\n", "\\n"), fg="red", err=True)
 
 
 # -- predict, caption, anticipate ---------------------------------------------------------------------------------

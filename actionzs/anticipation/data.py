@@ -9,11 +9,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from pydantic import BaseModel, Field, NonNegativeInt, ValidationError
 
-from ..config import read_text
+from ..config import read_text, validated
 from ..errors import InputError
 
 Action = tuple[str, str]  # (verb, noun)
+
+
+class _Lists(BaseModel):
+    verbs: list[str] = Field(min_length=1)
+    nouns: list[str] = Field(min_length=1)
+
+
+class _Indexed(BaseModel):
+    i2v: dict[NonNegativeInt, str] = Field(min_length=1)
+    i2n: dict[NonNegativeInt, str] = Field(min_length=1)
+
+
+class _WindowRow(BaseModel):
+    prompt: str
+    completion: str
 
 
 @dataclass(frozen=True)
@@ -30,19 +46,18 @@ class Vocabulary:
             data = json.loads(read_text(path, "vocabulary"))
         except json.JSONDecodeError:
             raise InputError(f"{path}: not a readable JSON vocabulary") from None
-        if not isinstance(data, dict):
-            raise InputError(f"{path}: expected a JSON object with verbs and nouns (or i2v and i2n)")
+        if not isinstance(data, dict) or not ({"verbs", "nouns"} <= data.keys() or {"i2v", "i2n"} <= data.keys()):
+            raise InputError(f"{path}: expected a JSON object with 'verbs' and 'nouns' (or 'i2v' and 'i2n')")
         if "verbs" in data and "nouns" in data:
-            verbs, nouns = data["verbs"], data["nouns"]
-        elif "i2v" in data and "i2n" in data:
-            verbs = [data["i2v"][k] for k in sorted(data["i2v"], key=int)]
-            nouns = [data["i2n"][k] for k in sorted(data["i2n"], key=int)]
+            lists = validated(_Lists, data, path)
+            verbs, nouns = lists.verbs, lists.nouns
         else:
-            raise InputError(f"{path}: expected 'verbs' and 'nouns' (or 'i2v' and 'i2n')")
+            maps = validated(_Indexed, data, path)
+            verbs, nouns = [maps.i2v[k] for k in sorted(maps.i2v)], [maps.i2n[k] for k in sorted(maps.i2n)]
         clean = lambda names: tuple(dict.fromkeys(re.sub(r"_\(.*\)$", "", n).strip() for n in names))  # noqa: E731
         vocab = cls(clean(verbs), clean(nouns))
-        if not vocab.verbs or not vocab.nouns:
-            raise InputError(f"{path}: empty verb or noun list")
+        if not all(vocab.verbs) or not all(vocab.nouns):
+            raise InputError(f"{path}: a verb or noun is empty")
         return vocab
 
     def closest(self, word: str, options: tuple[str, ...]) -> str | None:
@@ -90,10 +105,10 @@ def read_windows(path: str | Path, vocab: Vocabulary) -> list[Window]:
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-            observed, future = vocab.parse(row["prompt"]), vocab.parse(row["completion"])
-        except (json.JSONDecodeError, KeyError, TypeError):
-            raise InputError(f"{path}:{number}: expected a JSON object with 'prompt' and 'completion'") from None
+            row = _WindowRow.model_validate_json(line)
+        except ValidationError:
+            raise InputError(f"{path}:{number}: expected a JSON object with 'prompt' and 'completion' texts") from None
+        observed, future = vocab.parse(row.prompt), vocab.parse(row.completion)
         if not observed or not future:
             raise InputError(f"{path}:{number}: no vocabulary action in the prompt or completion")
         if previous is not None and not (future == previous or future[:-1] == previous[1:]):

@@ -15,6 +15,7 @@ else from the line's label index into ``label_names``.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -64,8 +65,7 @@ class VideoItem:
 
 def read_label_csv(path: str | Path) -> list[str]:
     """``id,name`` CSV (ViFi-CLIP / Kinetics-600 zero-shot) -> names in id order."""
-    with open(path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.reader(fh))
+    rows = list(csv.reader(io.StringIO(read_text(path, "label CSV"), newline="")))
     if not rows or [c.strip().lower() for c in rows[0][:2]] != ["id", "name"]:
         raise InputError(f"{path}: expected a CSV with header 'id,name'")
     try:

@@ -40,15 +40,13 @@ _Captions = TypeAdapter(dict[str, list[_Entry]])
 
 
 def read_activitynet(path: str | Path, name: str | None = None) -> ObserverCaptions:
-    from ..config import validated_adapter
+    from ..config import read_text, validated_adapter
 
     path = Path(path).expanduser()
     if not path.is_file():
         raise InputError(f"{path}: no such captions file")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text (captions files are UTF-8 JSON)") from None
+        data = json.loads(read_text(path, "captions file (UTF-8 JSON)"))
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: malformed JSON (line {exc.lineno})") from None
     results = data.get("results", data) if isinstance(data, dict) else None

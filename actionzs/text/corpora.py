@@ -16,6 +16,7 @@ Accepted corpus formats (class names are matched ignoring case, spaces, '_' and 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from ..config import read_text
 from ..errors import InputError
 from ..resources import data_dir
 from .labels import LabelSet
@@ -120,7 +122,7 @@ def read_corpus(path: str | Path, labels: LabelSet) -> dict[str, list[str]]:
             add(f.stem, [f.read_text(encoding="utf-8", errors="ignore")])
     elif path.suffix.lower() == ".json":
         try:
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
+            data = json.loads(read_text(path, "corpus"))
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}: malformed JSON (line {exc.lineno})") from None
         if isinstance(data, dict):
@@ -139,10 +141,9 @@ def read_corpus(path: str | Path, labels: LabelSet) -> dict[str, list[str]]:
             raise InputError(f"{path}: expected a JSON object or list")
     elif path.suffix.lower() in (".csv", ".tsv"):
         delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            for row in csv.reader(fh, delimiter=delimiter):
-                if len(row) >= 2 and row[0].strip().lower() not in _NAME_KEYS:
-                    add(row[0], [" ".join(cell.strip() for cell in row[1:] if cell.strip())])
+        for row in csv.reader(io.StringIO(read_text(path, "corpus"), newline=""), delimiter=delimiter):
+            if len(row) >= 2 and row[0].strip().lower() not in _NAME_KEYS:
+                add(row[0], [" ".join(cell.strip() for cell in row[1:] if cell.strip())])
     elif path.exists():
         raise InputError(f"{path}: unknown corpus format (use a folder of .txt files, .json or .csv)")
     else:
