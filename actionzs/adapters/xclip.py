@@ -66,7 +66,6 @@ class XClipAdapter:
         from ..runtime import Runtime
 
         from ..methods.xclip import XClipMethod
-        from ..video import open_video
         from .base import Adapter, AdapterInfo
 
         prompt_name, templates = XClipMethod.templates(request.prompts)
@@ -77,8 +76,8 @@ class XClipAdapter:
             raise InputError(f"{name} integrates {encoder.num_frames} frames: use --frames {encoder.num_frames}")
         paths, targets, skipped = [], [], []
         for path, label in zip(support.paths, support.labels):
-            try:
-                open_video(path).close()
+            try:  # decoded once here, so a clip that cannot be read is skipped as the other adapters skip it
+                video_pixels(path, encoder.pixel, sampling)
                 paths.append(path)
                 targets.append(classes.ids.index(label))
             except VideoError as exc:

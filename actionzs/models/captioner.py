@@ -78,7 +78,7 @@ def load_captioner(name: str = CAPTIONER, device: str = "cpu") -> Captioner:
         processor = AutoProcessor.from_pretrained(source)
         model = AutoModelForImageTextToText.from_pretrained(source).to(device).eval()
     except Exception as exc:
-        raise ModelUnavailableError(f"cannot load captioner '{name}': {str(exc).splitlines()[0]}") from None
+        raise registry.cannot_load("captioner", name, exc) from None
     return Captioner(name, model, processor, False, device)
 
 

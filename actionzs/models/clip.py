@@ -136,7 +136,7 @@ def _load_hf_clip(ref: registry.ModelRef, device: str) -> ClipEncoder:
         model = AutoModel.from_pretrained(ref.source).to(device)
         processor = AutoProcessor.from_pretrained(ref.source)
     except Exception as exc:
-        raise ModelUnavailableError(f"cannot load Hugging Face model '{ref.name}': {str(exc).splitlines()[0]}") from None
+        raise registry.cannot_load("Hugging Face model", ref.name, exc) from None
     if not hasattr(model, "get_image_features"):
         raise ModelUnavailableError(f"'{ref.name}' is not an image-text (CLIP-style) model")
     model.eval()

@@ -14,7 +14,6 @@ import numpy as np
 
 from ..cache import atomic_write
 from ..defaults import EMBEDDER, cache_dir
-from ..errors import ModelUnavailableError
 from . import registry
 
 
@@ -74,7 +73,7 @@ def load_embedder(name: str = EMBEDDER, cache: bool = True) -> SentenceEmbedder:
         model = SentenceTransformer(str(Path(source).expanduser()) if Path(source).expanduser().exists() else source,
                                     device="cpu")
     except Exception as exc:
-        raise ModelUnavailableError(f"cannot load sentence embedder '{name}': {str(exc).splitlines()[0]}") from None
+        raise registry.cannot_load("sentence embedder", name, exc) from None
     embedder = SentenceEmbedder(name, model, cache_dir() if cache else None)
     _LOADED[name] = embedder
     return embedder

@@ -37,16 +37,19 @@ def load_llm(name: str = LLM, device: str = "cpu"):
                 _convert_embedded(converted)
         source = str(converted)
     else:
-        source = str(Path(name).expanduser()) if Path(name).expanduser().is_dir() else name
-        if source == name and "/" not in name:
-            raise ModelUnavailableError(f"unknown language model '{name}': give ORG/REPO, a folder, or {LLM}")
-        if source == name:
+        folder = Path(name).expanduser()
+        source = str(folder)
+        if not folder.is_dir():
+            if "/" not in name or name.startswith(("/", ".", "~")):
+                raise ModelUnavailableError(f"language model '{name}': no such folder, and not a Hugging Face "
+                                            f"ORG/REPO name (or {LLM}, the embedded default)")
+            source = name
             registry.require_hf_repo(name, "language model", hint=" as --llm /path/to/model")
     try:
         tokenizer = AutoTokenizer.from_pretrained(source)
         model = AutoModelForCausalLM.from_pretrained(source).eval().to(device)
     except Exception as exc:
-        raise ModelUnavailableError(f"cannot load language model '{name}': {str(exc).splitlines()[0]}") from None
+        raise registry.cannot_load("language model", name, exc) from None
     return model, tokenizer
 
 

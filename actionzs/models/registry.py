@@ -117,6 +117,17 @@ def hf_cached(repo_id: str, filename: str = "config.json") -> bool:
     return isinstance(found, str)
 
 
+def cannot_load(what: str, name: str, exc: Exception) -> ModelUnavailableError:
+    """One line for a Hugging Face load that failed; a pickled weights file (refused, as it could run code) is
+    named as such instead of the library's advice to turn the safety check off."""
+    text = str(exc)
+    if "Weights only load failed" in text or "UnpicklingError" in type(exc).__name__:
+        return ModelUnavailableError(
+            f"cannot load {what} '{name}': its pytorch_model.bin is a pickle that would run code when loaded, "
+            f"which actionzs refuses (only plain tensors are read); use a model.safetensors copy")
+    return ModelUnavailableError(f"cannot load {what} '{name}': {text.splitlines()[0] if text else type(exc).__name__}")
+
+
 def require_hf_repo(repo_id: str, what: str, filename: str = "config.json", hint: str = "") -> None:
     """Fail fast unless the repo is cached locally or the hub is reachable."""
     if hf_cached(repo_id, filename) or hub_reachable():

@@ -131,7 +131,7 @@ def load_xclip(name: str, device: str = "cpu") -> XClipEncoder:
         model = XCLIPModel.from_pretrained(str(source) if source.is_dir() else name).eval()
         processor = AutoProcessor.from_pretrained(str(source) if source.is_dir() else name)
     except Exception as exc:
-        raise ModelUnavailableError(f"cannot load X-CLIP model '{name}': {str(exc).splitlines()[0]}") from None
+        raise registry.cannot_load("X-CLIP model", name, exc) from None
     pixel = pixel_from_processor(processor.image_processor, model.config.vision_config.image_size, EVAL_RESIZE_RATIO)
     key = name if not source.is_dir() else None
     return wrap(name, model, processor.tokenizer, False, pixel, key, device)
