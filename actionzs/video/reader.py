@@ -64,8 +64,9 @@ def _check_file(path: Path) -> None:
         raise VideoError(path, "empty file (0 bytes)")
 
 
-def _probe(path: Path) -> tuple[int, float, int, int, int, int]:
-    """Demux (no decoding) to count real frames; returns (packets, fps, w, h, rotation, header_frames)."""
+def _probe(path: Path) -> tuple[int, float, int, int, int, int, np.ndarray | None]:
+    """Demux (no decoding) to count real frames; returns (packets, fps, w, h, rotation, header_frames, the
+    presentation timestamps of the frames in stream units, sorted, or None where packets carry none)."""
     try:
         container = av.open(str(path))
     except av.error.FFmpegError as exc:
@@ -78,11 +79,13 @@ def _probe(path: Path) -> tuple[int, float, int, int, int, int]:
         fps = float(rate) if rate else 0.0
         width, height = stream.codec_context.width, stream.codec_context.height
         header_frames = int(stream.frames or 0)
-        packets = 0
+        time_base = stream.time_base
+        packets, stamps = 0, []
         try:
             for packet in container.demux(stream):
                 if packet.size:
                     packets += 1
+                    stamps.append(packet.pts)
         except av.error.FFmpegError:
             pass  # a damaged tail: what was demuxed before it is what the file really holds
         rotation = 0
@@ -97,7 +100,11 @@ def _probe(path: Path) -> tuple[int, float, int, int, int, int]:
         )
     if not fps:
         fps = 25.0
-    return packets, fps, width, height, rotation, header_frames
+    pts = None
+    if stamps and None not in stamps and time_base:
+        pts = np.sort(np.asarray(stamps, dtype=np.int64))
+        pts = pts if len(np.unique(pts)) == len(pts) else None  # repeated stamps say nothing about time
+    return packets, fps, width, height, rotation, header_frames, (pts, time_base)
 
 
 def _first_frame_rotation(path: Path) -> int:
@@ -124,8 +131,9 @@ class Video:
             raise ValueError(f"unknown backend {backend!r}")
         _check_file(self.path)
         DECODE_CALLS["open"] += 1
-        num_frames, fps, width, height, rotation, _ = _probe(self.path)
+        num_frames, fps, width, height, rotation, _, self._stamps = _probe(self.path)
         self._decord = None
+        self._cursor = None
         if backend in ("auto", "decord") and decord is not None and self.path.suffix.lower() != ".gif":
             try:
                 self._decord = decord.VideoReader(str(self.path), num_threads=1)
@@ -143,6 +151,24 @@ class Video:
     def __len__(self) -> int:
         return self.info.num_frames
 
+    def times(self) -> np.ndarray:
+        """When each frame is shown, in seconds from the first frame (from the container's timestamps, so a
+        variable frame rate is honoured; frame / fps where the container has no timestamps)."""
+        pts, time_base = self._stamps
+        n = self.info.num_frames
+        even = np.arange(n) / self.info.fps
+        if pts is None or len(pts) < n:
+            return even
+        stamped = ((pts[:n] - pts[0]) * float(time_base)).astype(np.float64)
+        # stamps that disagree with the stream's length (some AVI muxers number packets, not time) are not time
+        return stamped if abs(stamped[-1] - even[-1]) <= 0.1 * even[-1] + 2 / self.info.fps else even
+
+    def index_at(self, seconds) -> np.ndarray:
+        """The frame on screen at each time: the last frame shown at or before it."""
+        times = self.times()
+        found = np.searchsorted(times, np.asarray(seconds, dtype=np.float64) + 1e-9, side="right") - 1
+        return np.clip(found, 0, self.info.num_frames - 1)
+
     def __enter__(self) -> "Video":
         return self
 
@@ -151,6 +177,7 @@ class Video:
 
     def close(self) -> None:
         self._decord = None
+        self._close_cursor()
 
     def frames(self, indices) -> np.ndarray:
         idx = np.asarray(indices, dtype=np.int64).reshape(-1)
@@ -188,24 +215,31 @@ class Video:
         return _rotate(last.to_ndarray(format="rgb24")[None], self.info.rotation)[0]
 
     def _pyav_frames(self, idx: np.ndarray) -> np.ndarray:
+        """Decode forward to the frames wanted. The decoder stays where it stopped, so asking for later frames
+        next (a long video read window by window) continues from there instead of starting again."""
         wanted = set(int(i) for i in idx)
+        first, last = min(wanted), max(wanted)
+        if self._cursor is None or self._cursor.position >= first:
+            self._close_cursor()
+            self._cursor = _Cursor(self.path)
+        cursor = self._cursor
         found: dict[int, np.ndarray] = {}
-        last = max(wanted)
-        position = -1
-        tail = None
+        if cursor.tail is not None and cursor.position in wanted:
+            found[cursor.position] = cursor.tail.to_ndarray(format="rgb24")
         try:
-            with av.open(str(self.path)) as container:
-                stream = container.streams.video[0]
-                for position, frame in enumerate(container.decode(stream)):
-                    if position in wanted:
-                        found[position] = frame.to_ndarray(format="rgb24")
-                    if position >= last:
-                        break
-                    tail = frame
+            while cursor.position < last:
+                frame = next(cursor.frames, None)
+                if frame is None:
+                    break
+                cursor.position += 1
+                cursor.tail = frame
+                if cursor.position in wanted:
+                    found[cursor.position] = frame.to_ndarray(format="rgb24")
         except av.error.FFmpegError:
-            raise VideoError(
-                self.path, f"corrupt video data: decoding failed after frame {position + 1}"
-            ) from None
+            position = cursor.position
+            self._close_cursor()
+            raise VideoError(self.path, f"corrupt video data: decoding failed after frame {position + 1}") from None
+        position, tail = cursor.position, cursor.tail
         missing = sorted(wanted - found.keys())
         if missing and tail is not None and missing[0] > position >= self.info.num_frames - 1 - _COUNT_TOLERANCE:
             # the packet count ran a frame or two past what decodes (seen on variable-rate phone video)
@@ -216,6 +250,21 @@ class Video:
                 self.path, f"video ends after {position + 1} frames, before frame {missing[0]} it announced"
             )
         return np.stack([found[int(i)] for i in idx])
+
+    def _close_cursor(self) -> None:
+        if self._cursor is not None:
+            self._cursor.container.close()
+            self._cursor = None
+
+
+class _Cursor:
+    """An open PyAV decoder and the position of the last frame it gave (-1 before the first)."""
+
+    def __init__(self, path: Path):
+        self.container = av.open(str(path))
+        self.frames = self.container.decode(self.container.streams.video[0])
+        self.position = -1
+        self.tail = None
 
 
 def open_video(path: str | os.PathLike, backend: str = "auto") -> Video:
