@@ -91,7 +91,7 @@ def render_captions(report, fmt: str) -> str:
         results = {Path(v).stem: [{"sentence": c.sentence, "timestamp": [c.start, c.end]} for c in caps]
                    for v, caps in report.observer.videos.items()}
         return to_json({"captioner": report.captioner, "untrained": report.untrained, "window": report.window,
-                        "stride": report.stride, "results": results})
+                        "hop": report.hop, "results": results})
     lines = ["UNTRAINED TEST MODEL: these captions are noise."] if report.untrained else []
     for video, caps in report.observer.videos.items():
         lines.append(video)

@@ -27,7 +27,7 @@ def test_caption_json_feeds_predict(data_dir, tmp_path):
     clip = data_dir / "videos/3DNet_Visualization/v_Shotput_g05_c02.avi"
     out = tmp_path / "blip.json"
     result = CliRunner().invoke(main, ["caption", str(clip), "--captioner", "random:blip-tiny", "--window", "1",
-                                       "--stride", "1", "--out", str(out)], catch_exceptions=False)
+                                       "--hop", "1", "--out", str(out)], catch_exceptions=False)
     assert result.exit_code == 0 and "untrained" in result.stderr
     data = json.loads(out.read_text())
     entries = data["results"]["v_Shotput_g05_c02"]

@@ -4,7 +4,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from actionzs.errors import InputError
-from actionzs.video.sampling import dense_indices, multiview_indices, segment_indices, sliding_windows
+from actionzs.video import open_video
+from actionzs.video.sampling import dense_indices, multiview_indices, segment_indices
+from actionzs.video.windows import TimeWindow, time_windows, window_indices
 
 
 def test_segments_take_the_middle_frame_of_each_segment():
@@ -46,19 +48,30 @@ def test_multiview_dense_clips_are_spread_evenly():
     assert (np.diff(views, axis=1) == 2).all()
 
 
-def test_sliding_windows_keep_timestamps_and_cover_the_tail():
-    windows = sliding_windows(num_frames=250, fps=25.0, window_s=4.0, stride_s=3.0, frames_per_window=4)
+def test_time_windows_keep_timestamps_and_cut_the_last_one_at_the_end():
+    windows = time_windows(10.0, window=4.0, hop=3.0)
     assert [(w.start, w.end) for w in windows] == [(0.0, 4.0), (3.0, 7.0), (6.0, 10.0)]
-    # last window starts at frame 150 and spans 100 frames: middles of 4 segments of 25
-    assert windows[-1].indices.tolist() == [162, 187, 212, 237]
-    tail = sliding_windows(num_frames=275, fps=25.0, window_s=4.0, stride_s=3.0, frames_per_window=2)
-    assert (tail[-1].start, tail[-1].end) == (7.0, 11.0)  # aligned to the end, 11 s video
+    tail = time_windows(11.0, window=4.0, hop=3.0)
+    assert [(w.start, w.end) for w in tail][-2:] == [(6.0, 10.0), (9.0, 11.0)]  # a partial last window
+    assert time_windows(8.0, window=4.0, hop=2.0)[-1] == TimeWindow(4.0, 8.0)  # exact fit: no empty extra window
+    assert [(w.start, w.end) for w in time_windows(10.0, window=2.0, hop=5.0)] == [(0.0, 2.0), (5.0, 7.0)]  # gaps
+    assert TimeWindow(6.0, 10.0).sample_times(4).tolist() == [6.5, 7.5, 8.5, 9.5]
 
 
 def test_video_shorter_than_a_window_gives_one_window():
-    windows = sliding_windows(num_frames=20, fps=10.0, window_s=5.0, stride_s=1.0, frames_per_window=8)
-    assert len(windows) == 1 and (windows[0].start, windows[0].end) == (0.0, 2.0)
-    assert windows[0].indices.max() < 20
+    assert time_windows(2.0, window=5.0, hop=1.0) == [TimeWindow(0.0, 2.0)]
+
+
+def test_windows_find_frames_by_timestamp_on_a_variable_rate_video(data_dir):
+    """A phone video whose frame intervals vary: a window's frames are those on screen at its times."""
+    video = open_video(data_dir / "videos/decord/flipping_a_pancake.mkv")
+    times = video.times()
+    assert np.ptp(np.diff(times)) > 1e-3, "this clip was chosen for its variable frame rate"
+    windows = time_windows(video.duration, 2.0, 1.0)
+    indices = window_indices(video, windows, 4)
+    for window, row in zip(windows, indices):
+        for t, i in zip(window.sample_times(4), row):
+            assert times[i] <= t + 1e-6 and (i + 1 == len(times) or times[i + 1] > t)
 
 
 @pytest.mark.parametrize("bad", [dict(num_frames=0, num_segments=3), dict(num_frames=5, num_segments=0)])
@@ -88,16 +101,14 @@ def test_dense_multiview_in_range_with_constant_stride(n, t, s, c):
         assert (np.diff(views, axis=1) == s).all()
 
 
-@settings(max_examples=200, deadline=None)
-@given(n=st.integers(1, 20000), fps=st.sampled_from([10.0, 25.0, 29.97, 60.0]),
-       win=st.floats(0.5, 20), stride=st.floats(0.25, 20), k=st.integers(1, 16))
-def test_windows_cover_the_whole_video_in_order(n, fps, win, stride, k):
-    windows = sliding_windows(n, fps, win, stride, k)
-    duration = n / fps
+@settings(max_examples=300, deadline=None)
+@given(duration=st.floats(0.05, 4000), win=st.floats(0.5, 20), hop=st.floats(0.25, 20))
+def test_windows_cover_the_whole_video_in_order(duration, win, hop):
+    windows = time_windows(duration, win, hop)
     assert windows[0].start == 0.0
-    assert abs(windows[-1].end - duration) < 1e-6 or windows[-1].end >= duration - 1e-6
+    assert abs(windows[-1].end - min(duration, windows[-1].start + win)) < 1e-5
     assert all(a.start < b.start for a, b in zip(windows, windows[1:]))
-    for w in windows:
-        assert w.indices.shape == (k,)
-        assert 0 <= w.indices.min() and w.indices.max() < n
-        assert w.end - w.start <= win + 1e-6
+    assert all(w.start < duration and 0 < w.end - w.start <= win + 1e-6 for w in windows)
+    if hop <= win:  # no time left unseen
+        assert all(b.start <= a.end + 1e-6 for a, b in zip(windows, windows[1:]))
+        assert windows[-1].end >= duration - 1e-6

@@ -24,14 +24,14 @@ class Segment:
 
 
 def split_video(path, segments: int, frames_per_segment: int = 4) -> list[Segment]:
-    """``segments`` equal, consecutive pieces (fewer for a video shorter than that many frames)."""
-    from ..video import open_video, sliding_windows
+    """``segments`` equal, consecutive pieces of time (fewer for a video with fewer frames than that)."""
+    from ..video import open_video
+    from ..video.windows import equal_parts, window_indices
 
     with open_video(path) as video:
-        length = max(len(video) / video.info.fps / segments, 1.0 / video.info.fps)
-        parts = sliding_windows(len(video), video.info.fps, length, length, frames_per_window=frames_per_segment)
-        parts = parts[:segments]
-        return [Segment(p.start, p.end, video.frames(p.indices)) for p in parts]
+        parts = equal_parts(video.duration, min(segments, len(video)))
+        indices = window_indices(video, parts, frames_per_segment)
+        return [Segment(p.start, p.end, video.frames(i)) for p, i in zip(parts, indices)]
 
 
 def _words(names) -> list[str]:

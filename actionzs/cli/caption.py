@@ -13,10 +13,10 @@ from .options import device_options, json_output_options
 @click.option("--captioner", default=defaults.CAPTIONER, show_default=True,
               help="Hugging Face image-to-text model (BLIP, GIT, ...) or a local folder.")
 @click.option("--window", type=click.FloatRange(min=0.1), default=defaults.CAPTION_WINDOW_S, show_default=True, help="Seconds per captioned window.")
-@click.option("--stride", type=click.FloatRange(min=0.1), default=defaults.CAPTION_WINDOW_S, show_default=True, help="Seconds between window starts.")
+@click.option("--hop", type=click.FloatRange(min=0.1), default=defaults.CAPTION_WINDOW_S, show_default=True, help="Seconds between window starts (longer than --window leaves gaps).")
 @json_output_options
 @device_options
-def caption(videos, captioner, window, stride, output, runtime):
+def caption(videos, captioner, window, hop, output, runtime):
     """Describe each VIDEO in words: the middle frame of every window is captioned, timestamps kept.
 
     \b
@@ -33,7 +33,7 @@ def caption(videos, captioner, window, stride, output, runtime):
     from ..output import progress, render_captions
 
     with progress("videos", len(videos)) as bar:
-        report = run(list(videos), captioner=captioner, window=window, stride=stride, runtime=runtime,
+        report = run(list(videos), captioner=captioner, window=window, hop=hop, runtime=runtime,
                      on_video=lambda _: bar.update(1))
     output.finish(render_captions(report, output.format), [UNTRAINED_WARNING] if report.untrained else [],
                   report.errors)

@@ -83,17 +83,19 @@ def load_captioner(name: str = CAPTIONER, device: str = "cpu") -> Captioner:
 
 
 def caption_video(path, captioner: Captioner, window_s: float = CAPTION_WINDOW_S,
-                  stride_s: float = CAPTION_WINDOW_S) -> list[Caption]:
+                  hop_s: float = CAPTION_WINDOW_S) -> list[Caption]:
     """Caption the middle frame of each window; consecutive identical captions merge into one stretch. Windows
     are decoded and captioned ``STREAM_WINDOWS`` at a time, so memory does not grow with the video's length."""
-    from ..video import open_video, sliding_windows
+    from ..video import open_video
+    from ..video.windows import time_windows
 
     captions: list[Caption] = []
     with open_video(path) as video:
-        windows = sliding_windows(len(video), video.info.fps, window_s, stride_s, frames_per_window=1)
+        windows = time_windows(video.duration, window_s, hop_s)
         for start in range(0, len(windows), STREAM_WINDOWS):
             chunk = windows[start : start + STREAM_WINDOWS]
-            for window, sentence in zip(chunk, captioner.caption(video.frames([int(w.indices[0]) for w in chunk]))):
+            middles = video.index_at([w.middle for w in chunk])
+            for window, sentence in zip(chunk, captioner.caption(video.frames(middles))):
                 if captions and captions[-1].sentence == sentence:
                     captions[-1].end = round(window.end, 3)
                 else:
@@ -105,13 +107,13 @@ STREAM_WINDOWS = 16  # windows decoded and captioned per step
 
 
 def caption_videos(videos, captioner: Captioner, window_s: float = CAPTION_WINDOW_S,
-                   stride_s: float = CAPTION_WINDOW_S, on_video=None) -> tuple[ObserverCaptions, list[dict]]:
+                   hop_s: float = CAPTION_WINDOW_S, on_video=None) -> tuple[ObserverCaptions, list[dict]]:
     """(captions of each readable video, as an observer named after the model; one error entry per unreadable one)."""
     observer = ObserverCaptions(captioner.name)
     errors = []
     for video in videos:
         try:
-            observer.videos[str(video)] = caption_video(video, captioner, window_s, stride_s)
+            observer.videos[str(video)] = caption_video(video, captioner, window_s, hop_s)
         except VideoError as exc:
             errors.append({"video": str(video), "error": str(exc)})
         if on_video:

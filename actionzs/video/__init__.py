@@ -1,10 +1,10 @@
 """Video input: decoding (reader), frame-index sampling (sampling) and pixel transforms (transforms)."""
 
 from .reader import Video, VideoInfo, open_video
-from .sampling import Window, dense_indices, multiview_indices, segment_indices, sliding_windows
+from .sampling import dense_indices, multiview_indices, segment_indices
 from .transforms import PixelSpec, prepare
 
 __all__ = [
-    "PixelSpec", "Video", "VideoInfo", "Window", "dense_indices", "multiview_indices", "open_video",
-    "prepare", "segment_indices", "sliding_windows",
+    "PixelSpec", "Video", "VideoInfo", "dense_indices", "multiview_indices", "open_video", "prepare",
+    "segment_indices",
 ]

@@ -163,6 +163,13 @@ class Video:
         # stamps that disagree with the stream's length (some AVI muxers number packets, not time) are not time
         return stamped if abs(stamped[-1] - even[-1]) <= 0.1 * even[-1] + 2 / self.info.fps else even
 
+    @property
+    def duration(self) -> float:
+        """Seconds from the first frame to the end of the last one (timestamps, so variable rates are honoured)."""
+        times = self.times()
+        step = times[-1] / (len(times) - 1) if len(times) > 1 else 1 / self.info.fps
+        return float(times[-1] + step)
+
     def index_at(self, seconds) -> np.ndarray:
         """The frame on screen at each time: the last frame shown at or before it."""
         times = self.times()

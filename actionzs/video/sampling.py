@@ -7,8 +7,6 @@ mmaction2) rather than raising.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from ..errors import InputError
@@ -98,46 +96,3 @@ def multiview_indices(
     share = max(num_frames - span + 1, 0) / num_clips  # a video shorter than a clip starts every clip at 0
     starts = ((np.arange(num_clips) + 0.5) * share).astype(np.int64)
     return np.stack([dense_indices(num_frames, num_frames_per_clip, stride, start=int(s)) for s in starts])
-
-
-@dataclass(frozen=True)
-class Window:
-    """A stretch of a long video, in seconds, with the frames sampled from it."""
-
-    start: float
-    end: float
-    indices: np.ndarray = field(compare=False)
-
-
-def sliding_windows(
-    num_frames: int,
-    fps: float,
-    window_s: float,
-    stride_s: float,
-    frames_per_window: int,
-) -> list[Window]:
-    """Windows of ``window_s`` seconds every ``stride_s`` seconds, each sampled TSN-style.
-
-    The last window is aligned to the end of the video so the tail is never dropped; a video shorter than
-    one window yields a single window over the whole video.
-    """
-    _check(num_frames, frames_per_window=frames_per_window)
-    if fps <= 0 or window_s <= 0 or stride_s <= 0:
-        raise InputError(f"fps, window and stride must be positive (got {fps}, {window_s}, {stride_s})")
-    duration = num_frames / fps
-    if duration <= window_s:
-        starts = [0.0]
-        window_s = duration
-    else:
-        last = duration - window_s
-        starts = list(np.arange(0.0, last + 1e-9, stride_s))
-        if starts[-1] < last - 1e-6:
-            starts.append(last)
-    windows = []
-    for start in starts:
-        end = start + window_s
-        first = min(int(round(start * fps)), num_frames - 1)
-        stop = max(min(int(round(end * fps)), num_frames), first + 1)
-        local = segment_indices(stop - first, frames_per_window)
-        windows.append(Window(float(start), float(end), local + first))
-    return windows
