@@ -30,6 +30,21 @@ class CaptionOptions:
 
 
 @dataclass(frozen=True)
+class Windowing:
+    """``predict --window``: a long video cut into windows by time, each ranked, then merged into segments."""
+
+    window: float
+    hop: float | None = None  # default: half the window
+    smooth: int = 1  # windows in the centred smoothing run (odd)
+    smoothing: str = "mean"  # or "median"
+    background: float = 0.0  # best smoothed probability under this: no action
+
+    @property
+    def step(self) -> float:
+        return self.hop if self.hop is not None else self.window / 2
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     """Fine-tuning settings, recorded in the adapter."""
 

@@ -107,6 +107,56 @@ caption_options = bundle(
 
 
 @dataclass(frozen=True)
+class Timeline:
+    """``predict --window``: the windowing, and how to show it (segments instead of windows, a picture)."""
+
+    windowing: object  # options.Windowing, or None without --window
+    segments_only: bool = False
+    picture: str | None = None
+
+
+def _timeline(window, hop, smooth, smooth_by, background, show_segments, timeline):
+    from ..options import Windowing
+
+    if window is None:
+        given = [name for name, value in (("--hop", hop), ("--smooth", smooth), ("--background", background),
+                                          ("--segments", show_segments), ("--timeline", timeline),
+                                          ("--smooth-by", smooth_by)) if value]
+        if given:
+            raise click.UsageError(f"{given[0]} works on windows of a long video: add --window SECONDS")
+        return Timeline(None)
+    if smooth and smooth % 2 == 0:
+        raise click.BadParameter(f"{smooth} is even; use an odd number of windows (1, 3, 5, ...) so the run is "
+                                 f"centred", param_hint="'--smooth'")
+    if timeline:
+        from ..cache import require_writable
+        from ..timeline.plot import check_timeline_path
+
+        require_writable(check_timeline_path(timeline), "--timeline")
+    return Timeline(Windowing(window, hop, smooth or 1, smooth_by or "mean", background or 0.0), show_segments,
+                    timeline)
+
+
+timeline_options = bundle(
+    "timeline", _timeline,
+    click.option("--window", type=click.FloatRange(min=0.1), default=None, metavar="SECONDS",
+                 help="[long videos] Rank each window of this many seconds instead of the whole video."),
+    click.option("--hop", type=click.FloatRange(min=0.1), default=None, metavar="SECONDS",
+                 help="[long videos] Seconds between window starts [default: half the window]."),
+    click.option("--smooth", type=click.IntRange(min=1), default=None, metavar="N",
+                 help="[long videos] Smooth scores over a centred run of N windows (odd) [default: 1, none]."),
+    click.option("--smooth-by", type=click.Choice(["mean", "median"]), default=None,
+                 help="[long videos] Moving average or moving median [default: mean]."),
+    click.option("--background", type=click.FloatRange(0.0, 1.0), default=None, metavar="P",
+                 help="[long videos] A window whose best probability is under P is 'no action' [default: 0]."),
+    click.option("--segments", "show_segments", is_flag=True,
+                 help="[long videos] Show labelled segments (merged windows) instead of every window."),
+    click.option("--timeline", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+                 help="[long videos] Draw the timeline: .png, .svg or .html (one file per video when several)."),
+)
+
+
+@dataclass(frozen=True)
 class Output:
     """Where results go and in which format: table, json or csv (the --out file's extension decides too)."""
 

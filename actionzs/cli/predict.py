@@ -6,7 +6,8 @@ import click
 
 from .. import defaults
 from ..methods import METHODS
-from .options import cache_options, caption_options, output_options, prompts_option, runtime_options, sampling_options
+from .options import (cache_options, caption_options, output_options, prompts_option, runtime_options, sampling_options,
+                      timeline_options)
 
 
 @click.command()
@@ -25,7 +26,9 @@ from .options import cache_options, caption_options, output_options, prompts_opt
 @click.option("--adapter", type=click.Path(file_okay=False), default=None,
               help="Use an adapter made by `actionzs adapt` (its classes, base model and sampling).")
 @caption_options
-def predict(videos, labels, model, method, prompts, sampling, top_k, output, cache, runtime, adapter, captions):
+@timeline_options
+def predict(videos, labels, model, method, prompts, sampling, top_k, output, cache, runtime, adapter, captions,
+            timeline):
     """Rank action labels for each VIDEO, zero-shot.
 
     \b
@@ -34,9 +37,17 @@ def predict(videos, labels, model, method, prompts, sampling, top_k, output, cac
       actionzs predict a.mp4 b.mp4 --labels my_labels.txt --top-k 3 --csv
       actionzs predict clip.mp4 -m ViT-B-32:laion2b_s34b_b79k --clips 4 --crops 3
       actionzs predict v_dive_x.avi --labels hmdb51 --method caption --captions ob1.json --captions ob2.json
+      actionzs predict match.mp4 --window 4 --hop 2 --smooth 3 --segments --timeline match.png
 
     Scores are probabilities: a softmax over all labels of the cosine similarity scaled by the model's
     learned temperature. Unreadable videos are reported and skipped; the exit code is then 1.
+
+    \b
+    Long videos: --window 4 --hop 2 ranks every 4-second window (starting every 2 s) with any method or
+    adapter; --smooth 3 averages each window's scores with its neighbours'; windows whose best score is under
+    --background are "no action"; consecutive windows of one label make a segment (--segments). --json holds
+    windows and segments; --timeline draws them. Window features are cached, so changing --smooth or
+    --background recomputes nothing.
 
     \b
     Sampling (recorded in reports and part of the feature-cache key):
@@ -47,8 +58,25 @@ def predict(videos, labels, model, method, prompts, sampling, top_k, output, cac
     from ..api import predict as run
     from ..output import progress, render_predictions
 
+    how = dict(labels=labels, method=method, model=model, prompts=prompts, adapter=adapter, sampling=sampling,
+               captions=captions, top_k=top_k, cache=cache, runtime=runtime)
+    if timeline.windowing is not None:
+        _predict_windows(list(videos), how, timeline, output)
+        return
     with progress("videos", len(videos)) as bar:
-        report = run(list(videos), labels=labels, method=method, model=model, prompts=prompts, adapter=adapter,
-                     sampling=sampling, captions=captions, top_k=top_k, cache=cache, runtime=runtime,
-                     on_video=lambda _: bar.update(1))
+        report = run(list(videos), **how, on_video=lambda _: bar.update(1))
     output.finish(render_predictions(report, output.format), report.warnings, report.errors)
+
+
+def _predict_windows(videos, how, timeline, output):
+    from ..api import predict as run
+    from ..timeline.plot import timeline_paths, write_timeline
+    from ..timeline.render import VideoClock, render_timeline
+
+    pictures = dict(zip(videos, timeline_paths(timeline.picture, videos))) if timeline.picture else {}
+    with VideoClock() as clock:
+        report = run(videos, **how, windowing=timeline.windowing, on_time=clock)
+    for video in report.videos:
+        if video.video in pictures:
+            click.echo(f"wrote {write_timeline(video, report, pictures[video.video])}", err=True)
+    output.finish(render_timeline(report, output.format, timeline.segments_only), report.warnings, report.errors)

@@ -152,6 +152,31 @@ class VideoMethod(ABC):
             if on_video:
                 on_video(path)
 
+    @property
+    def window_cache_key(self) -> str | None:
+        """Names cached window features (``predict --window``); None: not cached."""
+        return self.feature_key
+
+    def window_features(self, video, windows, sampling: Sampling) -> np.ndarray:
+        """Features ``[W, crops, ...]`` of time windows of an open video: ``sampling.frames`` frames from each, found
+        by timestamp, decoded and embedded ``runtime.batch_size`` frames at a time (memory flat in length)."""
+        import torch
+
+        from ..video import prepare
+        from ..video.windows import window_indices
+
+        per_call = max(1, self.runtime.batch_size // (sampling.frames * sampling.crops))
+        out = []
+        for first in range(0, len(windows), per_call):
+            part = windows[first : first + per_call]
+            indices = window_indices(video, part, sampling.frames)
+            frames = video.frames(indices.reshape(-1))
+            frames = frames.reshape(len(part), sampling.frames, *frames.shape[1:])
+            pixels = torch.stack([prepare(f, self.encoder.pixel, num_crops=sampling.crops) for f in frames])
+            embedded = self.embed(pixels.flatten(0, 1))
+            out.append(embedded.reshape(len(part), sampling.crops, *embedded.shape[1:]))
+        return np.concatenate(out)
+
     def setup(self, sampling: Sampling) -> dict:
         """How videos were seen, as reports record it: the sampled views and the pixel geometry."""
         pixel = getattr(self.encoder, "pixel", None)

@@ -149,6 +149,13 @@ def _embed(videos: list[list[list[str]]], embedder, config: MatchConfig) -> np.n
     return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
+def _overlaps(caption, window) -> bool:
+    """A caption without times speaks for the whole video."""
+    if caption.start is None or caption.end is None:
+        return True
+    return caption.start < window.end and caption.end > window.start
+
+
 class CaptionMethod(VideoMethod):
     """Features are caption embeddings (centred over every captioned video at hand); classes are their description
     sentences. The "model" is the sentence embedder."""
@@ -225,6 +232,38 @@ class CaptionMethod(VideoMethod):
                 yield video, None, f"{video}: no captions for this video in {sources}"
             if on_video:
                 on_video(video)
+
+    window_cache_key = None  # captions come from files or a captioner run now; their embeddings are cached
+
+    def window_features(self, video, windows, sampling=None) -> np.ndarray:
+        """``[W, D]`` caption embeddings per time window: the captioner's caption of the window's middle frame, or
+        the observers' captions that overlap the window (none: a zero vector, which matches no class)."""
+        import dataclasses
+
+        from ..errors import VideoError
+        from ..text.captions import video_key
+
+        match = dataclasses.replace(self.options.match, center=False)  # one video's windows are no population
+        if self.captioner is not None:
+            from ..models.captioner import STREAM_WINDOWS
+
+            said = []
+            for first in range(0, len(windows), STREAM_WINDOWS):
+                part = windows[first : first + STREAM_WINDOWS]
+                said += [[[text]] for text in self.captioner.caption(video.frames(video.index_at([w.middle for w in part])))]
+            return embed_captions(said, self.encoder, match)
+        known = set().union(*(o.videos for o in self.observers))
+        key = video_key(video.path, known)
+        if key is None:
+            raise VideoError(video.path, f"no captions for this video in {', '.join(map(str, self.options.captions))}")
+        said = [[[c.sentence for c in o.videos.get(key, []) if _overlaps(c, w)] for o in self.observers] for w in windows]
+        heard = [i for i, observers in enumerate(said) if any(observers)]
+        if not heard:
+            raise VideoError(video.path, "no caption overlaps any window")
+        embedded = embed_captions([said[i] for i in heard], self.encoder, match)
+        out = np.zeros((len(windows), embedded.shape[1]), dtype=np.float32)
+        out[heard] = embedded
+        return out
 
     def classifier(self, classes, templates, cache=None) -> CaptionMatcher:
         """Class descriptions embedded by the sentence embedder (``cache`` is for prompt-based methods)."""

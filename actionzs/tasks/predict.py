@@ -104,6 +104,15 @@ class VideoClassifier:
         return report
 
 
+    def timeline(self, videos: Sequence[str | Path], windowing, top_k: int = TOP_K, on_time=None):
+        """Each video cut into time windows (``options.Windowing``), each window ranked, windows merged into
+        segments: a ``timeline.report.TimelineReport``. ``on_time(video, seconds done, duration)`` for progress."""
+        from ..timeline.run import timeline
+
+        _check_request(videos, top_k)
+        return timeline(self, [str(v) for v in videos], windowing, top_k, on_time)
+
+
 class ZeroShotClassifier(VideoClassifier):
     """``ZeroShotClassifier("ViT-B-16:openai", "ucf101")``: rank ``labels`` with a zero-shot ``method``.
 
@@ -138,6 +147,16 @@ class AdaptedClassifier(VideoClassifier):
                          model=info.base_model, prompts=info.prompts, sampling=info.sampling, cache=cache)
 
 
+def classifier(*, labels: str | LabelSet = LABELS, method: str = "clip", model: str | None = None,
+               prompts: str | None = None, adapter: str | Path | None = None, sampling: Sampling = Sampling(),
+               captions=None, cache=None, runtime: Runtime = Runtime()) -> VideoClassifier:
+    """The classifier ``predict`` runs: an adapter's (``adapter``: a directory made by ``adapt``) or a zero-shot one."""
+    if adapter is not None:
+        return AdaptedClassifier(adapter, model=model, cache=cache, runtime=runtime)
+    return ZeroShotClassifier(model, labels, method=method, prompts=prompts, sampling=sampling, captions=captions,
+                              cache=cache, runtime=runtime)
+
+
 def predict(
     videos: Sequence[str | Path],
     *,
@@ -151,14 +170,18 @@ def predict(
     top_k: int = TOP_K,
     cache=None,
     runtime: Runtime = Runtime(),
+    windowing=None,
     on_video: Callable[[str], None] | None = None,
-) -> PredictReport:
+    on_time=None,
+):
     """Rank ``labels`` for each video, once (to classify batch after batch, keep a ``ZeroShotClassifier``).
-    Bad videos are reported in ``errors`` and skipped, never fatal. ``adapter``: a directory made by ``adapt``."""
+    Bad videos are reported in ``errors`` and skipped, never fatal. ``adapter``: a directory made by ``adapt``.
+
+    A ``PredictReport``; with ``windowing`` (``options.Windowing``) each video is ranked window by window and
+    the result is a ``timeline.report.TimelineReport`` with segments (``on_time`` reports progress in video time)."""
     _check_request(videos, top_k)  # before any model loads
-    if adapter is not None:
-        classifier = AdaptedClassifier(adapter, model=model, cache=cache, runtime=runtime)
-    else:
-        classifier = ZeroShotClassifier(model, labels, method=method, prompts=prompts, sampling=sampling,
-                                        captions=captions, cache=cache, runtime=runtime)
-    return classifier(videos, top_k, on_video)
+    chosen = classifier(labels=labels, method=method, model=model, prompts=prompts, adapter=adapter,
+                        sampling=sampling, captions=captions, cache=cache, runtime=runtime)
+    if windowing is not None:
+        return chosen.timeline(videos, windowing, top_k, on_time)
+    return chosen(videos, top_k, on_video)

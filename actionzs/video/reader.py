@@ -134,6 +134,7 @@ class Video:
         num_frames, fps, width, height, rotation, _, self._stamps = _probe(self.path)
         self._decord = None
         self._cursor = None
+        self._recent: dict[int, np.ndarray] = {}
         if backend in ("auto", "decord") and decord is not None and self.path.suffix.lower() != ".gif":
             try:
                 self._decord = decord.VideoReader(str(self.path), num_threads=1)
@@ -184,6 +185,7 @@ class Video:
 
     def close(self) -> None:
         self._decord = None
+        self._recent = {}
         self._close_cursor()
 
     def frames(self, indices) -> np.ndarray:
@@ -224,13 +226,15 @@ class Video:
     def _pyav_frames(self, idx: np.ndarray) -> np.ndarray:
         """Decode forward to the frames wanted. The decoder stays where it stopped, so asking for later frames
         next (a long video read window by window) continues from there instead of starting again."""
-        wanted = set(int(i) for i in idx)
+        found = {i: self._recent[i] for i in set(int(i) for i in idx) if i in self._recent}
+        wanted = set(int(i) for i in idx) - found.keys()  # frames of the last read are kept: windows overlap
+        if not wanted:
+            return np.stack([found[int(i)] for i in idx])
         first, last = min(wanted), max(wanted)
-        if self._cursor is None or self._cursor.position >= first:
+        if self._cursor is None or self._cursor.position > first:
             self._close_cursor()
             self._cursor = _Cursor(self.path)
         cursor = self._cursor
-        found: dict[int, np.ndarray] = {}
         if cursor.tail is not None and cursor.position in wanted:
             found[cursor.position] = cursor.tail.to_ndarray(format="rgb24")
         try:
@@ -256,6 +260,7 @@ class Video:
             raise VideoError(
                 self.path, f"video ends after {position + 1} frames, before frame {missing[0]} it announced"
             )
+        self._recent = found
         return np.stack([found[int(i)] for i in idx])
 
     def _close_cursor(self) -> None:

@@ -64,9 +64,11 @@ def window_indices(video, windows: list[TimeWindow], frames: int) -> np.ndarray:
     return video.index_at(times.reshape(-1)).reshape(len(windows), frames)
 
 
-def clock(seconds: float) -> str:
-    """``m:ss`` (or ``h:mm:ss`` from an hour on), as video players show time."""
-    total = int(round(max(seconds, 0.0)))
-    hours, rest = divmod(total, 3600)
+def clock(seconds: float, tenths: bool = False) -> str:
+    """``m:ss`` (or ``h:mm:ss`` from an hour on), as video players show time; ``m:ss.s`` with ``tenths``."""
+    seconds = max(seconds, 0.0)
+    whole = int(seconds * 10 + 0.5) / 10 if tenths else int(seconds + 0.5)
+    hours, rest = divmod(int(whole), 3600)
     minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    text = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return text + f".{int(round((whole - int(whole)) * 10))}" if tenths else text

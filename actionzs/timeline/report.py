@@ -1,0 +1,66 @@
+"""The documented shape of ``predict --window --json``: pydantic models, so the JSON validates against
+``TimelineReport.model_json_schema()`` and the schema is the documentation."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import __version__
+
+
+class RankedLabel(BaseModel):
+    label: str
+    text: str
+    score: float = Field(description="softmax probability over the label set")
+
+
+class WindowResult(BaseModel):
+    start: float = Field(description="seconds from the first frame")
+    end: float
+    top: list[RankedLabel]
+
+
+class SegmentResult(BaseModel):
+    label: str
+    text: str
+    start: float
+    end: float
+    mean_score: float = Field(description="the label's smoothed probability, averaged over the segment's windows")
+    max_score: float
+    windows: int
+
+
+class VideoTimeline(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    video: str
+    duration: float = Field(description="seconds")
+    windows: list[WindowResult]
+    segments: list[SegmentResult]
+    probabilities: list[list[float]] | None = Field(default=None, exclude=True)  # [W, C] smoothed, for plots
+
+
+class TimelineReport(BaseModel):
+    method: str
+    model: str
+    labels: str
+    num_classes: int
+    score: str = "probability"
+    window: float = Field(description="window length, seconds")
+    hop: float = Field(description="seconds between window starts")
+    smooth: int = Field(description="windows in the centred smoothing run (1: none)")
+    smoothing: str
+    background: float = Field(description="a window whose best smoothed probability is below this is no action")
+    sampling: dict
+    prompts: str | None
+    untrained: bool
+    runtime: dict = Field(default_factory=dict)
+    classes: list[str] = Field(default_factory=list, description="label ids, the columns of the scores")
+    class_texts: list[str] = Field(default_factory=list, description="the labels' texts, in the same order")
+    videos: list[VideoTimeline] = Field(default_factory=list)
+    errors: list[dict] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    version: str = __version__
+
+    def to_dict(self) -> dict:
+        return self.model_dump()

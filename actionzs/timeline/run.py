@@ -1,0 +1,92 @@
+"""Rank every window of a video with any classifier (zero-shot method or adapter), window features cached in
+chunks so that changing the smoothing or the threshold recomputes nothing, and memory stays flat in length."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..errors import InputError, VideoError
+from ..models.tiny import UNTRAINED_WARNING
+from ..options import Windowing
+from ..video import open_video
+from ..video.windows import time_windows
+from .report import RankedLabel, SegmentResult, TimelineReport, VideoTimeline, WindowResult
+from .segments import segments, smooth
+
+CACHE_WINDOWS = 64  # windows per feature-cache entry (and per step of the progress report)
+OnTime = Callable[[str, float, float], None]  # (video, seconds done, duration)
+
+
+def timeline(classifier, videos: Sequence[str | Path], windowing: Windowing, top_k: int,
+             on_time: OnTime | None = None) -> TimelineReport:
+    """Per-window top-k and segments for each video; unreadable videos go to ``errors``, never fatal."""
+    if classifier.sampling.clips != 1:
+        raise InputError("--clips: with --window the windows are the temporal views; use --clips 1")
+    method, classes = classifier.method, classifier.classes
+    report = TimelineReport(method=classifier.name, model=classifier.model, labels=classes.name,
+                            num_classes=len(classes), window=windowing.window, hop=windowing.step,
+                            smooth=windowing.smooth, smoothing=windowing.smoothing, background=windowing.background,
+                            sampling=method.setup(classifier.sampling), prompts=classifier.prompts,
+                            untrained=method.untrained, runtime=method.runtime.as_dict(), classes=list(classes.ids),
+                            class_texts=list(classes.texts))
+    if report.untrained:
+        report.warnings.append(UNTRAINED_WARNING)
+    for video in videos:
+        try:
+            duration, windows, logits = window_logits(classifier, Path(video), windowing, on_time)
+        except VideoError as exc:
+            report.errors.append({"video": str(video), "error": str(exc)})
+            continue
+        report.videos.append(_video_timeline(str(video), duration, windows, logits, classes, windowing, top_k))
+    return report
+
+
+def window_logits(classifier, path: Path, windowing: Windowing, on_time: OnTime | None = None):
+    """(duration, windows, logits ``[W, C]``) of one video, window features read from or written to the cache."""
+    method, sampling, cache = classifier.method, classifier.sampling, classifier.cache
+    cache_key = method.window_cache_key
+    if not path.is_file():
+        raise VideoError(path, "no such file" if not path.exists() else "not a regular file")
+    digest = cache.digest(path) if cache is not None and cache.enabled and cache_key else None
+    with open_video(path) as video:
+        duration = video.duration
+        windows = time_windows(duration, windowing.window, windowing.step)
+        parts = []
+        for first in range(0, len(windows), CACHE_WINDOWS):
+            chunk = windows[first : first + CACHE_WINDOWS]
+            entry = f"{sampling.key}|w{windowing.window:g}h{windowing.step:g}|{first}"
+            features = cache.get(digest, cache_key, entry) if digest else None
+            if features is None:
+                features = method.window_features(video, chunk, sampling)
+                if digest:
+                    cache.put(digest, cache_key, entry, features)
+            parts.append(classifier.scores(features))
+            if on_time:
+                on_time(str(path), chunk[-1].end, duration)
+    return duration, windows, np.concatenate(parts)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _video_timeline(video, duration, windows, logits, classes, windowing: Windowing, top_k: int) -> VideoTimeline:
+    probs = smooth(_softmax(np.asarray(logits, dtype=np.float64)), windowing.smooth, windowing.smoothing)
+    k = max(1, min(top_k, len(classes)))
+    rows = []
+    for window, p in zip(windows, probs):
+        order = np.argsort(-p, kind="stable")[:k]
+        rows.append(WindowResult(start=round(window.start, 3), end=round(window.end, 3),
+                                 top=[RankedLabel(label=classes.ids[i], text=classes.texts[i], score=float(p[i]))
+                                      for i in order]))
+    found = segments(probs, windows, duration, classes.ids, classes.texts, windowing.background)
+    return VideoTimeline(video=video, duration=round(duration, 3), windows=rows,
+                         segments=[SegmentResult(label=s.label, text=s.text, start=round(s.start, 3),
+                                                 end=round(s.end, 3), mean_score=s.mean_score, max_score=s.max_score,
+                                                 windows=s.windows) for s in found],
+                         probabilities=probs.tolist())
