@@ -87,10 +87,10 @@ def caption_video(path, captioner: Captioner, window_s: float = CAPTION_WINDOW_S
     """Caption the middle frame of each window; consecutive identical captions merge into one stretch. Windows
     are decoded and captioned ``STREAM_WINDOWS`` at a time, so memory does not grow with the video's length."""
     from ..video import open_video
-    from ..video.windows import time_windows
+    from ..video.windows import SEQUENTIAL, time_windows
 
     captions: list[Caption] = []
-    with open_video(path) as video:
+    with open_video(path, backend=SEQUENTIAL) as video:
         windows = time_windows(video.duration, window_s, hop_s)
         for start in range(0, len(windows), STREAM_WINDOWS):
             chunk = windows[start : start + STREAM_WINDOWS]

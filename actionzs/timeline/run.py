@@ -12,7 +12,7 @@ from ..errors import InputError, VideoError
 from ..models.tiny import UNTRAINED_WARNING
 from ..options import Windowing
 from ..video import open_video
-from ..video.windows import time_windows
+from ..video.windows import SEQUENTIAL, time_windows
 from .report import RankedLabel, SegmentResult, TimelineReport, VideoTimeline, WindowResult
 from .segments import segments, smooth
 
@@ -51,7 +51,7 @@ def window_logits(classifier, path: Path, windowing: Windowing, on_time: OnTime 
     if not path.is_file():
         raise VideoError(path, "no such file" if not path.exists() else "not a regular file")
     digest = cache.digest(path) if cache is not None and cache.enabled and cache_key else None
-    with open_video(path) as video:
+    with open_video(path, backend=SEQUENTIAL) as video:
         duration = video.duration
         windows = time_windows(duration, windowing.window, windowing.step)
         parts = []

@@ -15,6 +15,12 @@ import numpy as np
 from ..errors import InputError
 
 
+#: Windows are read front to back with PyAV's forward decoder (``Video`` keeps it where it stopped): flat memory
+#: at any length. decord's random access grew by gigabytes over a 10-minute 720p video interleaved with a model,
+#: and was slower (see benchmarks/long_video.py).
+SEQUENTIAL = "pyav"
+
+
 @dataclass(frozen=True)
 class TimeWindow:
     """``[start, end)`` in seconds from the first frame."""
