@@ -11,6 +11,7 @@ import numpy as np
 from ..errors import InputError, VideoError
 from ..models.tiny import UNTRAINED_WARNING
 from ..options import Windowing
+from ..tasks.predict import softmax
 from ..video import open_video
 from ..video.windows import SEQUENTIAL, time_windows
 from .report import RankedLabel, SegmentResult, TimelineReport, VideoTimeline, WindowResult
@@ -69,14 +70,8 @@ def window_logits(classifier, path: Path, windowing: Windowing, on_time: OnTime 
     return duration, windows, np.concatenate(parts)
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
-
-
 def _video_timeline(video, duration, windows, logits, classes, windowing: Windowing, top_k: int) -> VideoTimeline:
-    probs = smooth(_softmax(np.asarray(logits, dtype=np.float64)), windowing.smooth, windowing.smoothing)
+    probs = smooth(softmax(np.asarray(logits, dtype=np.float64)), windowing.smooth, windowing.smoothing)
     k = max(1, min(top_k, len(classes)))
     rows = []
     for window, p in zip(windows, probs):
