@@ -40,7 +40,7 @@ CHILD = textwrap.dedent("""
 
 def test_two_first_runs_convert_the_llm_once(tmp_path):
     log = tmp_path / "conversions.log"
-    env = {**os.environ, "ACTIONZS_CACHE": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "ACTIONZS_CACHE": str(tmp_path / "fresh-cache"), "HF_HUB_OFFLINE": "1"}
     children = [subprocess.Popen([sys.executable, "-c", CHILD, str(log)], env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [child.communicate(timeout=300) for child in children]
@@ -48,6 +48,6 @@ def test_two_first_runs_convert_the_llm_once(tmp_path):
         assert child.returncode == 0, err[-2000:]
         assert out.startswith("LlamaForCausalLM"), out
     assert log.read_text().splitlines() == ["converted"], "both processes converted: the lock did not hold"
-    converted = tmp_path / "cache" / "llm"
+    converted = tmp_path / "fresh-cache" / "llm"
     assert not list(converted.glob("*.partial")), "a half-written conversion was left behind"
 
