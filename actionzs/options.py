@@ -39,6 +39,11 @@ class Windowing:
     smoothing: str = "mean"  # or "median"
     background: float = 0.0  # best smoothed probability under this: no action
 
+    def __post_init__(self):  # checked when made, so a bad value fails before any video is read
+        from .timeline.segments import check_smoothing
+
+        check_smoothing(self.smooth, self.smoothing)
+
     @property
     def step(self) -> float:
         return self.hop if self.hop is not None else self.window / 2

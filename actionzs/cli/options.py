@@ -125,9 +125,6 @@ def _timeline(window, hop, smooth, smooth_by, background, show_segments, timelin
         if given:
             raise click.UsageError(f"{given[0]} works on windows of a long video: add --window SECONDS")
         return Timeline(None)
-    if smooth and smooth % 2 == 0:
-        raise click.BadParameter(f"{smooth} is even; use an odd number of windows (1, 3, 5, ...) so the run is "
-                                 f"centred", param_hint="'--smooth'")
     if timeline:
         from ..cache import require_writable
         from ..timeline.plot import check_timeline_path

@@ -26,13 +26,18 @@ class Segment:
     windows: int
 
 
-def smooth(probabilities: np.ndarray, size: int = 1, how: str = "mean") -> np.ndarray:
-    """``[W, C]`` scores averaged (or median-filtered) over a centred run of ``size`` windows; at the ends the
-    run is shortened to the windows there are (no padding that would invent scores)."""
+def check_smoothing(size: int, how: str) -> None:
+    """A centred run needs an odd number of windows; ``how`` is mean or median."""
     if how not in SMOOTHING:
         raise InputError(f"unknown smoothing '{how}' (choose from {', '.join(SMOOTHING)})")
     if size < 1 or size % 2 == 0:
         raise InputError(f"--smooth must be an odd number of windows (1, 3, 5, ...), got {size}")
+
+
+def smooth(probabilities: np.ndarray, size: int = 1, how: str = "mean") -> np.ndarray:
+    """``[W, C]`` scores averaged (or median-filtered) over a centred run of ``size`` windows; at the ends the
+    run is shortened to the windows there are (no padding that would invent scores)."""
+    check_smoothing(size, how)
     scores = np.asarray(probabilities, dtype=np.float64)
     if size == 1 or len(scores) < 2:
         return scores
