@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import defaults
+from .errors import InputError
 from .anticipation.llm_method import LLMSettings
 from .eval.protocols import Protocol
 from .features import Sampling
@@ -68,6 +69,40 @@ class TrainConfig:
 
 
 @dataclass(frozen=True)
+class CurriculumOptions:
+    """``adapt --method curriculum``: the domains, the stages to run, and their settings (see adapters.curriculum)."""
+
+    source: Path | None = None  # labelled source clips: class folders or a 'path label' list
+    target: Path | None = None  # unlabelled target clips: a folder or a list
+    stage: str = "all"  # pretrain, curriculum, fit or all
+    work_dir: Path | None = None  # stage outputs and checkpoints [default: <out>-stages]
+    backbone: str = "videomae-small"  # fresh ViT-S, a hub name, or a folder (a stage's output)
+    resume: bool = False
+    max_steps: int = 1000  # optimiser steps per training stage
+    batch_size: int = 8  # clips per micro-batch, over all processes
+    accumulate: int = 1
+    frames: int | None = None  # default: the backbone's (16 for videomae-small)
+    size: int | None = None  # default: the backbone's (112 for videomae-small)
+    lr: float | None = None  # default: 1.5e-4 pre-training, 5e-5 curriculum
+    mask_ratio: float = 0.9
+    schedule: str = "arctan"
+    temperature: float = 0.1
+    ema: float = 0.999
+    regularisation: float = 1.0  # inverse strength of the logistic-regression head's L2 penalty (scikit-learn C)
+    save_every: int = 50
+
+    def __post_init__(self):
+        from .training.objectives import WEIGHT_SCHEDULES
+
+        if self.stage not in ("pretrain", "curriculum", "fit", "all"):
+            raise InputError(f"--stage {self.stage}: must be pretrain, curriculum, fit or all")
+        if self.schedule not in WEIGHT_SCHEDULES:
+            raise InputError(f"--schedule {self.schedule}: must be one of {', '.join(WEIGHT_SCHEDULES)}")
+        if not 0 < self.mask_ratio < 1 or not 0 <= self.ema < 1 or self.temperature <= 0:
+            raise InputError("curriculum settings: mask ratio in (0, 1), EMA decay in [0, 1), temperature > 0")
+
+
+@dataclass(frozen=True)
 class AdaptRequest:
     """What ``adapt`` learns: which adapter, on which base model and prompts, from how many clips per class."""
 
@@ -79,6 +114,7 @@ class AdaptRequest:
     seed: int = 0
     train: TrainConfig = TrainConfig()  # adapters that train (xclip)
     checkpoint: Path | None = None  # save training state here after each epoch; resume from it
+    curriculum: CurriculumOptions = CurriculumOptions()  # adapt --method curriculum
 
 
 @dataclass(frozen=True)

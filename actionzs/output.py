@@ -109,8 +109,20 @@ def render_anticipation(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_stages(result, as_json: bool) -> str:
+    """What ``adapt --method curriculum --stage pretrain|curriculum`` made."""
+    data = {"backbone": result.backbone, "stages": result.stages, "ran": result.ran, "skipped": result.skipped}
+    if as_json:
+        return to_json(data)
+    done = f"; skipped (output exists): {', '.join(result.skipped)}" if result.skipped else ""
+    return f"wrote {result.backbone}: VideoMAE after {' + '.join(result.stages) or 'no training'}{done}\n"
+
+
 def render_adapted(result, as_json: bool) -> str:
     info = result.info.as_dict()
+    stages = getattr(result, "stages", None)
+    if stages is not None:
+        info["training"] = {**info["training"], "ran": stages.ran, "skipped_stages": stages.skipped}
     if as_json:
         return to_json(info)
     t = info["training"]

@@ -11,6 +11,9 @@ ADAPTERS = Registry("adapter method", {
     "linear": Entry("actionzs.adapters.linear:LinearAdapter", "logistic regression on frozen video embeddings"),
     "xclip": Entry("actionzs.adapters.xclip:XClipAdapter",
                    "fine-tune X-CLIP (from microsoft/xclip-base-patch32, or from a Hugging Face CLIP given with -m)"),
+    "curriculum": Entry("actionzs.adapters.curriculum:CurriculumAdapter",
+                        "cross-domain (CDFSL-V): VideoMAE pre-training on source and target, a source-to-target "
+                        "curriculum, then logistic regression on the support clips"),
 })
 
 #: Adapters fitted on the frozen features of a zero-shot method: the ones few-shot protocols fit inside `eval`.

@@ -79,3 +79,27 @@ def sample_shots(support: SupportSet, shots: int, seed: int = 0) -> SupportSet:
             paths.append(support.paths[i])
             labels.append(label)
     return SupportSet(paths, labels)
+
+
+def read_unlabelled(spec: str | Path, option: str) -> list[str]:
+    """Videos without labels: a folder (searched recursively) or a list file of paths (a ``path label`` list
+    too; labels are ignored). Paths in a list are relative to it."""
+    from ..eval.datasets import VIDEO_EXTENSIONS
+
+    spec = Path(spec).expanduser()
+    if spec.is_dir():
+        paths = sorted(str(p) for p in spec.rglob("*") if p.suffix.lower() in VIDEO_EXTENSIONS and p.is_file())
+    elif spec.is_file():
+        paths = []
+        for line in read_text(spec, f"{option} list").splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            head = line.rpartition(" ")[0]
+            path = line if (spec.parent / line).exists() or not head else head
+            paths.append(str(Path(path) if Path(path).is_absolute() else spec.parent / path))
+    else:
+        raise InputError(f"{option} {spec}: no such folder or list file")
+    if not paths:
+        raise InputError(f"{option} {spec}: holds no videos")
+    return paths

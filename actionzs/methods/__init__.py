@@ -13,4 +13,6 @@ METHODS = Registry("method", {
                    "(default model microsoft/xclip-base-patch32)"),
     "caption": Entry("actionzs.methods.caption_match:CaptionMethod",
                      "'tell me what you see': observers' captions matched to class descriptions"),
+    "videomae": Entry("actionzs.methods.videomae:VideoMAEMethod",
+                      "VideoMAE video features with no text side, for adapters and episodic protocols"),
 })

@@ -14,6 +14,7 @@ seconds with a message saying what was looked for, where, and how to point at a 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from dataclasses import dataclass
@@ -115,6 +116,24 @@ def hf_cached(repo_id: str, filename: str = "config.json") -> bool:
 
     found = try_to_load_from_cache(repo_id, filename)
     return isinstance(found, str)
+
+
+@contextlib.contextmanager
+def quiet_transformers():
+    """transformers' own progress bars and info/warning lines kept out of the user's output while it loads or
+    saves (actionzs says what matters in its own words)."""
+    import transformers
+
+    verbosity = transformers.logging.get_verbosity()
+    bars = transformers.utils.logging.is_progress_bar_enabled()
+    transformers.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        transformers.logging.set_verbosity(verbosity)
+        if bars:
+            transformers.utils.logging.enable_progress_bar()
 
 
 def cannot_load(what: str, name: str, exc: Exception) -> ModelUnavailableError:

@@ -1,0 +1,141 @@
+"""The two training stages of CDFSL-V (``adapters.curriculum`` runs them): masked video modelling on source and
+target clips, then the source-to-target curriculum with an EMA teacher. Each is a micro-batch loss handed to
+the one ``Trainer``; its output is a Hugging Face folder ``<stage folder>/model`` written once training ends."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+
+import torch
+import torch.nn.functional as F
+
+from ..errors import InputError
+from .data import ClipShape, TrainClips, clip_loader
+from .log import write_log
+from .objectives import WEIGHT_SCHEDULES, ema_update, sharpened_consistency, tube_mask
+from .trainer import Trainer, TrainSettings, accelerator_for
+
+
+def run(stage: str, backbone: str, request, runtime, on_step=None) -> bool:
+    """Train ``stage`` from ``backbone``; True where this process wrote the output (the main process)."""
+    from ..adapters.curriculum import stage_folder
+    from ..adapters.support import read_support, read_unlabelled
+    from ..models.videomae import IMAGENET_MEAN, IMAGENET_STD, load_backbone
+
+    opts = request.curriculum
+    folder = stage_folder(request, stage)
+    source, source_classes = read_support(opts.source)
+    target = read_unlabelled(opts.target, "--target-unlabelled")
+    source_paths, source_labels = _readable(source.paths, [source_classes.ids.index(l) for l in source.labels],
+                                            "--source")
+    target_paths, _ = _readable(target, [-1] * len(target), "--target-unlabelled")
+    kind = "pretraining" if stage == "pretrain" else "classification"
+    model = load_backbone(backbone, kind, frames=opts.frames, size=opts.size, num_labels=len(source_classes)
+                          if stage == "curriculum" else None, seed=request.seed)
+    config = model.config
+    shape = ClipShape(config.num_frames, config.image_size, IMAGENET_MEAN, IMAGENET_STD)
+    settings = TrainSettings(max_steps=opts.max_steps, lr=opts.lr or LEARNING_RATES[stage], accumulate=opts.accumulate,
+                             save_every=opts.save_every, seed=request.seed, weight_decay=0.05)
+    accelerator = accelerator_for(runtime.device, runtime.precision)
+    trainer = Trainer(folder, settings, accelerator)
+    rank, world, workers = accelerator.process_index, accelerator.num_processes, runtime.workers
+    micro_batches = opts.max_steps * opts.accumulate
+
+    def loader(clips, first):
+        return clip_loader(clips, opts.batch_size, first, micro_batches, workers, rank, world)
+
+    report = (lambda record: on_step(stage=stage, **{k: f"{v:.3f}" for k, v in record.items() if k.endswith("loss")})) \
+        if on_step else None
+    if stage == "pretrain":
+        clips = TrainClips(source_paths + target_paths, [-1] * (len(source_paths) + len(target_paths)), shape,
+                           ("weak",), request.seed, stream=1)
+        history = trainer.fit(model.model, _masked_modelling(config, opts.mask_ratio), lambda first: loader(clips, first),
+                              resume=opts.resume, on_step=report)
+    else:
+        src = TrainClips(source_paths, source_labels, shape, ("weak",), request.seed, stream=2)
+        tgt = TrainClips(target_paths, [-1] * len(target_paths), shape, ("weak", "strong"), request.seed, stream=3)
+        teacher = frozen_copy(model.model).to(accelerator.device)
+        schedule = WEIGHT_SCHEDULES[opts.schedule]
+
+        def micro_loss(student, batch, progress):
+            with accelerator.autocast():
+                return curriculum_loss(student, teacher, batch, schedule(progress), opts.temperature)
+
+        history = trainer.fit(model.model, micro_loss,
+                              lambda first: ({"source": s, "target": t} for s, t in zip(loader(src, first), loader(tgt, first))),
+                              extras={"teacher": teacher}, after_step=lambda student, _: ema_update(teacher, student, opts.ema),
+                              resume=opts.resume, on_step=report)
+    if not accelerator.is_main_process:
+        return False
+    model.model = accelerator.unwrap_model(model.model).cpu()
+    model.save(folder / "model.partial", model.stages + [stage])
+    write_log(folder, stage, {**settings.as_dict(), **_stage_settings(stage, opts), "backbone": backbone,
+                              "processes": world, "source_clips": len(source_paths),
+                              "target_clips": len(target_paths)}, history)
+    (folder / "model.partial").rename(folder / "model")
+    shutil.rmtree(trainer.checkpoints, ignore_errors=True)  # the stage is done: its output replaces them
+    return True
+
+
+LEARNING_RATES = {"pretrain": 1.5e-4, "curriculum": 5e-5}
+
+
+def _stage_settings(stage: str, opts) -> dict:
+    if stage == "pretrain":
+        return {"mask_ratio": opts.mask_ratio, "batch_size": opts.batch_size}
+    return {"schedule": opts.schedule, "temperature": opts.temperature, "ema": opts.ema,
+            "batch_size": opts.batch_size}
+
+
+def _masked_modelling(config, ratio: float):
+    """VideoMAE's loss on one micro-batch: tube masks from each clip's own seed, pixels of the hidden patches."""
+    from ..models.videomae import num_patches
+
+    tubelets, patches = num_patches(config)
+    if not 0 < round(ratio * patches) < patches:
+        raise InputError(f"--mask-ratio {ratio} hides {round(ratio * patches)} of the {patches} patches of a frame: "
+                         f"it must hide some and keep some")
+
+    def micro_loss(model, batch, progress):
+        masks = torch.stack([tube_mask(tubelets, patches, ratio, torch.Generator().manual_seed(int(seed)))
+                             for seed in batch["seed"]]).to(batch["weak"].device)
+        return model(pixel_values=batch["weak"], bool_masked_pos=masks).loss, {}
+
+    return micro_loss
+
+
+def curriculum_loss(student, teacher, batch, weight: float, temperature: float):
+    """(loss, logs) of one curriculum micro-batch: (1 - w) x source cross-entropy + w x target consistency."""
+    source = F.cross_entropy(student(pixel_values=batch["source"]["weak"]).logits, batch["source"]["label"])
+    with torch.no_grad():
+        teacher_logits = teacher(pixel_values=batch["target"]["weak"]).logits
+    target = sharpened_consistency(student(pixel_values=batch["target"]["strong"]).logits, teacher_logits, temperature)
+    return (1 - weight) * source + weight * target, {"source_loss": source, "target_loss": target,
+                                                      "target_weight": weight}
+
+
+def frozen_copy(model: torch.nn.Module) -> torch.nn.Module:
+    """The EMA teacher: a copy of the student that no optimiser touches."""
+    teacher = copy.deepcopy(model)
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+    return teacher.eval()
+
+
+def _readable(paths: list[str], labels: list[int], option: str) -> tuple[list[str], list[int]]:
+    """The clips that open (a header check; a clip failing later is replaced in its batch)."""
+    from ..errors import VideoError
+    from ..video import open_video
+
+    kept = []
+    for path, label in zip(paths, labels):
+        try:
+            with open_video(path) as video:
+                if len(video) > 0:
+                    kept.append((path, label))
+        except VideoError:
+            continue
+    if not kept:
+        raise InputError(f"{option}: none of its {len(paths)} clip(s) can be read")
+    return [p for p, _ in kept], [l for _, l in kept]
