@@ -27,9 +27,9 @@ def _choices(command: str, option: str) -> list[str]:
 
 
 def test_cli_choices_come_from_the_registries():
-    assert _choices("predict", "method") == list(METHODS) == ["clip", "xclip", "caption"]
+    assert _choices("predict", "method") == list(METHODS) == ["clip", "xclip", "caption", "videomae"]
     assert _choices("eval", "method") == list(METHODS)
-    assert _choices("adapt", "method") == list(ADAPTERS) == ["prototype", "linear", "xclip"]
+    assert _choices("adapt", "method") == list(ADAPTERS) == ["prototype", "linear", "xclip", "curriculum"]
     assert _choices("eval", "adapt_method") == list(FROZEN_FEATURE_ADAPTERS)
     assert set(FROZEN_FEATURE_ADAPTERS) < set(ADAPTERS)
     for name in (*METHODS, *ADAPTERS):  # every entry imports
@@ -37,7 +37,7 @@ def test_cli_choices_come_from_the_registries():
 
 
 def test_an_unknown_name_is_one_clear_error():
-    with pytest.raises(InputError, match="unknown method 'nope' \\(available: clip, xclip, caption\\)"):
+    with pytest.raises(InputError, match="unknown method 'nope' \\(available: clip, xclip, caption, videomae\\)"):
         METHODS.load("nope")
 
 

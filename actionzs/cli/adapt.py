@@ -116,6 +116,10 @@ def adapt(support, out, method, labels, model, prompts, sampling, shots, seed, t
     if method == "curriculum":
         if "model" in given:
             raise click.UsageError("--method curriculum starts from --backbone, not -m/--model")
+        if given & {"epochs", "checkpoint", "prompts"}:
+            option = sorted(given & {"epochs", "checkpoint", "prompts"})[0]
+            raise click.UsageError(f"--{option} does not apply to --method curriculum (it trains for --max-steps "
+                                   f"steps, checkpoints in --work-dir, and has no text side)")
         curriculum = dataclasses.replace(curriculum, frames=sampling.frames if "frames" in given else None,
                                          batch_size=train.batch_size if "train_batch_size" in given else 8,
                                          accumulate=train.accumulate,

@@ -87,6 +87,7 @@ class ProtocolFile(BaseModel):
     test_classes_per_run: int | None = Field(default=None, ge=1)
     runs: int = Field(default=1, ge=1)
     seed: int = Field(default=0, ge=0)
+    classifier: Literal["prototype", "logistic"] = "prototype"  # episodic: how queries are scored
 
 
 def load_protocol(name_or_path: str) -> Protocol:

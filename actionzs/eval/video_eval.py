@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import InputError
 from .datasets import VideoItem, read_label_csv, read_split, scan_layout, validate
-from .episodes import prototype_accuracy, sample_episodes
+from .episodes import EPISODE_CLASSIFIERS, sample_episodes
 from .metrics import confidence_interval_95, mean_std, summarize
 
 
@@ -127,7 +127,11 @@ def _data_summary(items, check, unreadable: list[str], evaluated: int) -> dict:
 
 def _episodic(protocol, embeddings, targets, episodes, seed) -> dict:
     extra = protocol.extra
-    accs = [100 * prototype_accuracy(embeddings, ep) for ep in sample_episodes(
+    name = extra.get("classifier", "prototype")
+    if name not in EPISODE_CLASSIFIERS:
+        raise InputError(f"protocol {protocol.name}: classifier '{name}' is not one of {', '.join(EPISODE_CLASSIFIERS)}")
+    accuracy = EPISODE_CLASSIFIERS[name]
+    accs = [100 * accuracy(embeddings, ep) for ep in sample_episodes(
         targets, extra.get("ways", 5), extra.get("shots", 1), extra.get("queries", 5),
         episodes or extra.get("episodes", 10000), protocol.seed if seed is None else seed)]
     return {"top1": float(np.mean(accs)) / 100, "ci95": confidence_interval_95(accs), "episodes": len(accs),

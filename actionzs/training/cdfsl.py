@@ -45,16 +45,19 @@ def run(stage: str, backbone: str, request, runtime, on_step=None) -> bool:
     def loader(clips, first):
         return clip_loader(clips, opts.batch_size, first, micro_batches, workers, rank, world)
 
-    report = (lambda record: on_step(stage=stage, **{k: f"{v:.3f}" for k, v in record.items() if k.endswith("loss")})) \
-        if on_step else None
+    def report(record):
+        if on_step:
+            on_step(stage=stage, step=record["step"], **{k: f"{v:.3f}" for k, v in record.items() if k.endswith("loss")})
+
     if stage == "pretrain":
         clips = TrainClips(source_paths + target_paths, [-1] * (len(source_paths) + len(target_paths)), shape,
-                           ("weak",), request.seed, stream=1)
+                           ("weak",), request.seed, stream=1, what="--source and --target-unlabelled")
         history = trainer.fit(model.model, _masked_modelling(config, opts.mask_ratio), lambda first: loader(clips, first),
                               resume=opts.resume, on_step=report)
     else:
-        src = TrainClips(source_paths, source_labels, shape, ("weak",), request.seed, stream=2)
-        tgt = TrainClips(target_paths, [-1] * len(target_paths), shape, ("weak", "strong"), request.seed, stream=3)
+        src = TrainClips(source_paths, source_labels, shape, ("weak",), request.seed, stream=2, what="--source")
+        tgt = TrainClips(target_paths, [-1] * len(target_paths), shape, ("weak", "strong"), request.seed, stream=3,
+                         what="--target-unlabelled")
         teacher = frozen_copy(model.model).to(accelerator.device)
         schedule = WEIGHT_SCHEDULES[opts.schedule]
 
@@ -124,7 +127,7 @@ def frozen_copy(model: torch.nn.Module) -> torch.nn.Module:
 
 
 def _readable(paths: list[str], labels: list[int], option: str) -> tuple[list[str], list[int]]:
-    """The clips that open (a header check; a clip failing later is replaced in its batch)."""
+    """The clips whose first frame decodes (a clip failing later is replaced in its batch by the next one)."""
     from ..errors import VideoError
     from ..video import open_video
 
@@ -132,8 +135,8 @@ def _readable(paths: list[str], labels: list[int], option: str) -> tuple[list[st
     for path, label in zip(paths, labels):
         try:
             with open_video(path) as video:
-                if len(video) > 0:
-                    kept.append((path, label))
+                video.frames([0])
+            kept.append((path, label))
         except VideoError:
             continue
     if not kept:

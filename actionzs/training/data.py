@@ -16,7 +16,7 @@ import torch
 import torchvision.transforms.v2 as T
 import torchvision.transforms.v2.functional as TF
 
-from ..errors import ActionzsError
+from ..errors import ActionzsError, InputError
 
 
 def weak_view(size: int) -> T.Transform:
@@ -53,8 +53,9 @@ class TrainClips(torch.utils.data.Dataset):
     the next readable one, so one bad file never stops a run."""
 
     def __init__(self, paths: list[str], labels: list[int], shape: ClipShape, views: tuple[str, ...], seed: int,
-                 stream: int):
+                 stream: int, what: str = "training clips"):
         self.paths, self.labels, self.shape, self.views = list(paths), list(labels), shape, views
+        self.what = what  # names the clips in an error (an option)
         self.seed, self.stream = seed, stream
         self.transforms = {name: VIEWS[name](shape.size) for name in views}
 
@@ -79,10 +80,10 @@ class TrainClips(torch.utils.data.Dataset):
             try:
                 clip = self._frames(chosen, seed)
                 break
-            except ActionzsError:
-                continue
+            except ActionzsError as exc:
+                last = exc
         else:
-            raise ActionzsError("no training clip could be decoded")
+            raise InputError(f"{self.what}: none of its {len(self.paths)} clip(s) could be decoded ({last})")
         mean = torch.tensor(self.shape.mean).view(1, 3, 1, 1)
         std = torch.tensor(self.shape.std).view(1, 3, 1, 1)
         out = {"label": self.labels[chosen], "seed": seed}
@@ -121,8 +122,12 @@ class StepBatches(torch.utils.data.Sampler):
 
 
 def clip_loader(clips: TrainClips, batch: int, start: int, stop: int, workers: int, rank: int = 0,
-                world: int = 1) -> torch.utils.data.DataLoader:
+                world: int = 1):
     """Micro-batches ``start..stop`` of ``clips``, decoded in ``workers`` processes."""
     sampler = StepBatches(len(clips), batch, start, stop, clips.seed, clips.stream, rank, world)
-    return torch.utils.data.DataLoader(clips, batch_sampler=sampler, num_workers=workers,
-                                       persistent_workers=False, prefetch_factor=2 if workers else None)
+    loader = torch.utils.data.DataLoader(clips, batch_sampler=sampler, num_workers=workers,
+                                         persistent_workers=False, prefetch_factor=2 if workers else None)
+    try:
+        yield from loader
+    except InputError as exc:  # from a worker, torch puts the worker's traceback in the message: keep its last line
+        raise InputError(str(exc).strip().splitlines()[-1].split("InputError: ", 1)[-1]) from None
