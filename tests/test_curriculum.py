@@ -340,3 +340,37 @@ def test_a_checkpoint_of_another_backbone_is_refused(domains, tmp_path):
 
     with pytest.raises(InputError, match="does not fit this run"):
         _train(bigger)
+
+
+class _Marker:
+    """Unpickling it would create a file: code execution."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_a_crafted_pickle_in_a_checkpoint_runs_no_code(domains, tmp_path):
+    import pickle
+
+    from actionzs.errors import InputError
+
+    stopped = _request(domains, tmp_path / "w", "pretrain")
+
+    def stop(**status):
+        if status["step"] == 2:
+            raise _Killed
+
+    with pytest.raises(_Killed):
+        _train(stopped, stop)
+    (checkpoint,) = (tmp_path / "w" / "pretrain" / "checkpoints").glob("step-*")
+    marker = tmp_path / "MARKER"
+    for name in ("optimizer.bin", "random_states_0.pkl"):
+        original = (checkpoint / name).read_bytes()
+        (checkpoint / name).write_bytes(pickle.dumps({"state": _Marker(marker)}))
+        with pytest.raises(InputError, match="pickle that would run code"):
+            _train(replace(stopped, curriculum=replace(stopped.curriculum, resume=True)))
+        assert not marker.exists()
+        (checkpoint / name).write_bytes(original)

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import pickle
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..cache import atomic_write
 from ..defaults import XCLIP_MODEL
 from ..errors import InputError, VideoError
 from ..features import Sampling, video_pixels
@@ -84,7 +82,9 @@ class XClipAdapter:
                 skipped.append(str(exc))
         support.require_every_class([classes.ids[t] for t in targets], len(skipped))
         config = dataclasses.replace(request.train, seed=request.seed)
+        workers = (runtime or Runtime()).resolve().workers
         history = train_xclip(encoder, paths, targets, classes, templates, sampling, config, request.checkpoint,
+                              workers=workers,
                               on_step=(lambda epoch, loss: on_step(epoch=epoch, loss=f"{loss:.3f}")) if on_step else None)
         pixel = encoder.pixel.as_dict()
         training = {**config.as_dict(), "support_clips": len(paths), "skipped_clips": len(skipped),
@@ -107,71 +107,59 @@ def _starting_model(name: str, frames: int, seed: int, device: str):
     return xc.wrap(name, model, clip.tokenizer, clip.untrained, clip.pixel, device=device), copied
 
 
-def _state(model, optimizer, scheduler, epoch: int, rng: np.random.Generator) -> dict:
-    return {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-            "epoch": epoch, "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state()}
+class _XClipLoss(torch.nn.Module):
+    """X-CLIP's cross-entropy over the class texts as one forward, so that the trainer (and DDP across processes)
+    sees a single call per micro-batch."""
+
+    def __init__(self, encoder, classes: LabelSet, templates: list[str]):
+        super().__init__()
+        self.model = encoder.model
+        self.encoder, self.texts, self.templates = encoder, classes.texts, templates
+
+    def forward(self, pixels: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        video, patches = self.encoder.video_parts(pixels)
+        logits = self.encoder.logits(video, patches, self.encoder.class_text(self.texts, self.templates))
+        return F.cross_entropy(logits.float(), labels)
+
+
+def _decode_for_training(path: str, seed: int, pixel, sampling: Sampling) -> torch.Tensor:
+    """One clip with random TSN offsets drawn from ``seed``: ``[T, 3, S, S]``."""
+    return video_pixels(path, pixel, sampling, rng=np.random.default_rng(seed))[0]
 
 
 def train_xclip(encoder, paths: list[str], targets: list[int], classes: LabelSet, templates: list[str],
                 sampling: Sampling, config: TrainConfig, checkpoint: str | Path | None = None,
-                on_step=None) -> list[float]:
-    """Returns the mean loss per epoch. AdamW, linear warm-up then cosine decay, gradient accumulation, gradient
-    clipping; with ``checkpoint`` the state is saved after every epoch and a run resumes from it. Deterministic
-    on a CPU for a given seed. ``on_step(epoch, loss)`` after every batch."""
-    from transformers import get_cosine_schedule_with_warmup
+                on_step=None, workers: int = 0) -> list[float]:
+    """Returns the mean loss per epoch. Runs on the product's one trainer (``training.trainer``: AdamW, warm-up
+    then cosine decay, accumulation, clipping, accelerate); with ``checkpoint`` (a folder) the state is saved
+    after every epoch and a run resumes from it. Deterministic on a CPU for a given seed.
+    ``on_step(epoch, loss)`` after every optimiser step."""
+    import functools
+
+    from ..training.data import DecodedClips, clip_loader
+    from ..training.trainer import Trainer, TrainSettings, accelerator_for
 
     if sampling.clips != 1 or sampling.crops != 1:
         raise InputError("X-CLIP fine-tuning samples one clip per video: use --clips 1 --crops 1")
-    model = encoder.model
-    torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
-    steps_per_epoch = math.ceil(len(paths) / (config.batch_size * config.accumulate))
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    scheduler = get_cosine_schedule_with_warmup(optimizer, int(config.warmup_ratio * steps_per_epoch * config.epochs),
-                                                steps_per_epoch * config.epochs)
-    start, history = 0, []
-    checkpoint = Path(checkpoint) if checkpoint else None
-    if checkpoint and checkpoint.is_file():
-        try:  # tensors and plain values only: a file never runs code
-            saved = torch.load(checkpoint, weights_only=True)
-            model.load_state_dict(saved["model"])
-            optimizer.load_state_dict(saved["optimizer"])
-            scheduler.load_state_dict(saved["scheduler"])
-            rng.bit_generator.state = saved["rng"]
-            torch.set_rng_state(saved["torch_rng"])
-        except (pickle.UnpicklingError, RuntimeError, KeyError, TypeError, ValueError, EOFError) as exc:
-            cause = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-            raise InputError(f"--checkpoint {checkpoint}: not an X-CLIP training checkpoint that can be read "
-                             f"safely ({cause})") from None
-        start, history = saved["epoch"] + 1, saved.get("history", [])
-    cuda = encoder.device.startswith("cuda")
-    labels = torch.as_tensor(targets)
-    for epoch in range(start, config.epochs):
-        model.train()
-        order = rng.permutation(len(paths))
-        losses = []
-        optimizer.zero_grad()
-        for step, first in enumerate(range(0, len(order), config.batch_size)):
-            batch = order[first : first + config.batch_size]
-            pixels = torch.stack([video_pixels(paths[i], encoder.pixel, sampling, rng=rng)[0] for i in batch])
-            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda and config.amp):
-                video, patches = encoder.video_parts(pixels.to(encoder.device))
-                logits = encoder.logits(video, patches, encoder.class_text(classes.texts, templates))
-                loss = F.cross_entropy(logits.float(), labels[batch].to(encoder.device))
-            (loss / config.accumulate).backward()
-            losses.append(loss.item())
-            last = first + config.batch_size >= len(order)
-            if (step + 1) % config.accumulate == 0 or last:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad()
-            if on_step:
-                on_step(epoch, loss.item())
-        history.append(float(np.mean(losses)))
-        if checkpoint:
-            state = {**_state(model, optimizer, scheduler, epoch, rng), "history": history}
-            checkpoint.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(checkpoint, lambda fh: torch.save(state, fh))
-    model.eval()
-    return history
+    if checkpoint is not None and Path(checkpoint).is_file():
+        raise InputError(f"--checkpoint {checkpoint}: is a file; X-CLIP training checkpoints are folders "
+                         f"(accelerate's state), written and resumed by --checkpoint DIR")
+    per_epoch = math.ceil(len(paths) / (config.batch_size * config.accumulate))
+    settings = TrainSettings(max_steps=per_epoch * config.epochs, lr=config.lr, weight_decay=config.weight_decay,
+                             warmup_ratio=config.warmup_ratio, accumulate=config.accumulate,
+                             max_grad_norm=config.max_grad_norm, save_every=per_epoch, seed=config.seed)
+    accelerator = accelerator_for(encoder.device, "bf16" if config.amp else "fp32")
+    trainer = Trainer(checkpoint, settings, accelerator)
+    clips = DecodedClips(paths, targets, functools.partial(_decode_for_training, pixel=encoder.pixel,
+                                                           sampling=sampling), config.seed, stream=0)
+    loss = _XClipLoss(encoder, classes, templates)
+    rank, world = accelerator.process_index, accelerator.num_processes
+
+    def batches(first):
+        return clip_loader(clips, config.batch_size, first, settings.max_steps * config.accumulate, workers, rank, world)
+
+    history = trainer.fit(loss, lambda model, batch, _: (model(batch["pixels"], batch["label"]), {}), batches,
+                          resume=True,
+                          on_step=(lambda r: on_step((r["step"] - 1) // per_epoch, r["loss"])) if on_step else None)
+    encoder.model = accelerator.unwrap_model(loss).model.eval()
+    return [float(np.mean([r["loss"] for r in history[e * per_epoch:(e + 1) * per_epoch]])) for e in range(config.epochs)]

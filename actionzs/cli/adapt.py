@@ -79,7 +79,8 @@ curriculum_options = bundle(
 @click.option("--shots", type=click.IntRange(min=1), default=None, help="Draw K clips per class from the support set (K-shot).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for --shots, cross-validation and training.")
 @train_options
-@click.option("--checkpoint", default=None, help="[xclip] save training state here after each epoch; resume from it.")
+@click.option("--checkpoint", default=None,
+              help="[xclip] a folder: training state is saved there after each epoch, and a run resumes from it.")
 @curriculum_options
 @runtime_options
 @cache_options

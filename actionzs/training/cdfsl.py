@@ -109,11 +109,15 @@ def _masked_modelling(config, ratio: float):
 
 
 def curriculum_loss(student, teacher, batch, weight: float, temperature: float):
-    """(loss, logs) of one curriculum micro-batch: (1 - w) x source cross-entropy + w x target consistency."""
-    source = F.cross_entropy(student(pixel_values=batch["source"]["weak"]).logits, batch["source"]["label"])
+    """(loss, logs) of one curriculum micro-batch: (1 - w) x source cross-entropy + w x target consistency.
+    The student sees the source clips and the target's strong views in one forward (one call per micro-batch,
+    as DDP expects)."""
+    source_pixels = batch["source"]["weak"]
+    logits = student(pixel_values=torch.cat([source_pixels, batch["target"]["strong"]])).logits
+    source = F.cross_entropy(logits[: len(source_pixels)], batch["source"]["label"])
     with torch.no_grad():
         teacher_logits = teacher(pixel_values=batch["target"]["weak"]).logits
-    target = sharpened_consistency(student(pixel_values=batch["target"]["strong"]).logits, teacher_logits, temperature)
+    target = sharpened_consistency(logits[len(source_pixels):], teacher_logits, temperature)
     return (1 - weight) * source + weight * target, {"source_loss": source, "target_loss": target,
                                                       "target_weight": weight}
 

@@ -95,6 +95,22 @@ class TrainClips(torch.utils.data.Dataset):
         return out
 
 
+class DecodedClips(torch.utils.data.Dataset):
+    """``(step, slot, index)`` -> ``{"label", "pixels", "seed"}``: ``decode(path, seed)`` of video ``index``, for
+    models that bring their own preprocessing (X-CLIP)."""
+
+    def __init__(self, paths: list[str], labels: list[int], decode, seed: int, stream: int):
+        self.paths, self.labels, self.decode, self.seed, self.stream = list(paths), list(labels), decode, seed, stream
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, key) -> dict:
+        step, slot, index = key
+        seed = sample_seed(self.seed, self.stream, step, slot)
+        return {"label": self.labels[index], "pixels": self.decode(self.paths[index], seed), "seed": seed}
+
+
 class StepBatches(torch.utils.data.Sampler):
     """Micro-batches ``start..stop`` of ``batch`` keys each, this process's share (``rank`` of ``world``).
     Items are visited epoch by epoch, each epoch in its own seeded order."""

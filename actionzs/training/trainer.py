@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import pickle
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -53,17 +54,18 @@ def accelerator_for(device: str, precision: str):
 
 
 class Trainer:
-    def __init__(self, folder: str | Path, settings: TrainSettings, accelerator):
-        self.folder = Path(folder)
+    def __init__(self, folder: str | Path | None, settings: TrainSettings, accelerator):
+        """``folder``: where checkpoints go; None keeps none (a run that cannot be resumed)."""
+        self.folder = Path(folder) if folder is not None else None
         self.settings = settings
         self.accelerator = accelerator
 
     @property
-    def checkpoints(self) -> Path:
-        return self.folder / "checkpoints"
+    def checkpoints(self) -> Path | None:
+        return self.folder / "checkpoints" if self.folder is not None else None
 
     def latest(self) -> Path | None:
-        found = sorted(self.checkpoints.glob("step-*[0-9]")) if self.checkpoints.is_dir() else []
+        found = sorted(self.checkpoints.glob("step-*[0-9]")) if self.folder and self.checkpoints.is_dir() else []
         return found[-1] if found else None
 
     def fit(self, model: torch.nn.Module, micro_loss: Callable, batches: Callable[[int], Iterator], *,
@@ -111,7 +113,7 @@ class Trainer:
             names = list(totals)
             means = acc.reduce(torch.stack([totals[n] for n in names]), "mean").tolist()
             history.append({"step": step + 1, "lr": lr, **dict(zip(names, means))})
-            if (step + 1) % s.save_every == 0 or step + 1 == s.max_steps:
+            if self.folder is not None and ((step + 1) % s.save_every == 0 or step + 1 == s.max_steps):
                 self._save(step + 1, history, extras)
             if on_step:
                 on_step(history[-1])
@@ -144,13 +146,20 @@ class Trainer:
     def _load(self, folder: Path, extras: dict) -> tuple[int, list[dict]]:
         from safetensors.torch import load_file
 
+        from accelerate.utils.other import load as load_pickled
+
         try:
+            for pickled in sorted(folder.glob("*.bin")) + sorted(folder.glob("*.pkl")):
+                load_pickled(pickled, map_location="cpu")  # tensors and plain values only (weights_only)
             self.accelerator.load_state(str(folder))
             saved = load_file(str(folder / "extras.safetensors"))
             for name, module in extras.items():
                 module.load_state_dict({k[len(name) + 1:]: v for k, v in saved.items() if k.startswith(name + ".")})
             log = json.loads((folder / "log.json").read_text())
             return int(log["step"]), list(log["history"])
+        except pickle.UnpicklingError:
+            raise InputError(f"{folder}: holds a pickle that would run code when loaded, which actionzs refuses "
+                             f"(only plain tensors are read); remove the checkpoint to start again") from None
         except (RuntimeError, KeyError, ValueError, OSError) as exc:
             cause = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
             raise InputError(f"{folder}: a checkpoint that does not fit this run (another backbone or settings?): "
