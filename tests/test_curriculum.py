@@ -180,8 +180,9 @@ def test_a_stopped_stage_resumes_to_the_same_weights(stage, domains, tmp_path):
 
 
 def test_two_processes_give_the_loss_curve_of_one(domains, tmp_path):
-    """accelerate launch with 2 CPU processes (gloo), each taking half of the same global batch of 4."""
-    args = ["adapt", "--method", "curriculum", "--stage", "pretrain", "--source", str(domains["source"]),
+    """accelerate launch with 2 CPU processes (gloo), each taking half of the same global batch of 4, through
+    both training stages and the head (written once, by the main process)."""
+    args = ["adapt", str(domains["support"]), "--method", "curriculum", "--source", str(domains["source"]),
             "--target-unlabelled", str(domains["target"]), "--backbone", TINY, "--max-steps", "4",
             "--train-batch-size", "4", "--lr", "1e-3", "--device", "cpu", "--workers", "0"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
@@ -193,11 +194,15 @@ def test_two_processes_give_the_loss_curve_of_one(domains, tmp_path):
                           "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "actionzs", *args,
                           "-o", str(tmp_path / "two")], env=env, capture_output=True, text=True, timeout=600)
     assert two.returncode == 0, two.stderr[-2000:]
-    single = json.loads((tmp_path / "one-stages" / "pretrain" / "log.json").read_text())
-    double = json.loads((tmp_path / "two-stages" / "pretrain" / "log.json").read_text())
-    assert single["settings"]["processes"] == 1 and double["settings"]["processes"] == 2
-    np.testing.assert_allclose([r["loss"] for r in double["history"]], [r["loss"] for r in single["history"]],
-                               rtol=1e-4)
+    for stage in ("pretrain", "curriculum"):
+        single = json.loads((tmp_path / "one-stages" / stage / "log.json").read_text())
+        double = json.loads((tmp_path / "two-stages" / stage / "log.json").read_text())
+        assert single["settings"]["processes"] == 1 and double["settings"]["processes"] == 2
+        for key in ("loss", "source_loss", "target_loss"):
+            if key in single["history"][0]:
+                np.testing.assert_allclose([r[key] for r in double["history"]], [r[key] for r in single["history"]],
+                                           rtol=1e-4)
+    assert two.stdout.count("wrote ") == 1 and (tmp_path / "two" / "adapter.yaml").is_file()
 
 
 # -- the adapter: predict, eval, bad inputs -------------------------------------------------------------------

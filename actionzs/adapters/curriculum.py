@@ -123,13 +123,15 @@ def train_stages(request, runtime, on_step=None) -> StageResult:
         output = stage_folder(request, stage) / "model"
         if output.is_dir():
             skipped.append(stage)
-        elif cdfsl.run(stage, name, request, runtime, on_step):
-            ran.append(stage)
         else:
-            return StageResult(None, made.stages + [stage], False, ran + [stage], skipped)
+            cdfsl.run(stage, name, request, runtime, on_step)
+            ran.append(stage)
         name = str(output)
         made = load_backbone(name, "features")
-    return StageResult(name, made.stages, made.untrained, ran, skipped)
+    from accelerate import PartialState
+
+    main = PartialState().is_main_process  # in a multi-process run the others stop here; the main one fits
+    return StageResult(name if main else None, made.stages, made.untrained, ran, skipped)
 
 
 def fit_head(request, done: StageResult, support, classes, cache, runtime, on_step):

@@ -17,8 +17,9 @@ from .objectives import WEIGHT_SCHEDULES, ema_update, sharpened_consistency, tub
 from .trainer import Trainer, TrainSettings, accelerator_for
 
 
-def run(stage: str, backbone: str, request, runtime, on_step=None) -> bool:
-    """Train ``stage`` from ``backbone``; True where this process wrote the output (the main process)."""
+def run(stage: str, backbone: str, request, runtime, on_step=None) -> None:
+    """Train ``stage`` from ``backbone``; the main process writes ``<stage folder>/model``, which every
+    process finds there when this returns."""
     from ..adapters.curriculum import stage_folder
     from ..adapters.support import read_support, read_unlabelled
     from ..models.videomae import IMAGENET_MEAN, IMAGENET_STD, load_backbone
@@ -69,16 +70,15 @@ def run(stage: str, backbone: str, request, runtime, on_step=None) -> bool:
                               lambda first: ({"source": s, "target": t} for s, t in zip(loader(src, first), loader(tgt, first))),
                               extras={"teacher": teacher}, after_step=lambda student, _: ema_update(teacher, student, opts.ema),
                               resume=opts.resume, on_step=report)
-    if not accelerator.is_main_process:
-        return False
-    model.model = accelerator.unwrap_model(model.model).cpu()
-    model.save(folder / "model.partial", model.stages + [stage])
-    write_log(folder, stage, {**settings.as_dict(), **_stage_settings(stage, opts), "backbone": backbone,
-                              "processes": world, "source_clips": len(source_paths),
-                              "target_clips": len(target_paths)}, history)
-    (folder / "model.partial").rename(folder / "model")
-    shutil.rmtree(trainer.checkpoints, ignore_errors=True)  # the stage is done: its output replaces them
-    return True
+    if accelerator.is_main_process:
+        model.model = accelerator.unwrap_model(model.model).cpu()
+        model.save(folder / "model.partial", model.stages + [stage])
+        write_log(folder, stage, {**settings.as_dict(), **_stage_settings(stage, opts), "backbone": backbone,
+                                  "processes": world, "source_clips": len(source_paths),
+                                  "target_clips": len(target_paths)}, history)
+        (folder / "model.partial").rename(folder / "model")
+        shutil.rmtree(trainer.checkpoints, ignore_errors=True)  # the stage is done: its output replaces them
+    accelerator.wait_for_everyone()  # every process goes on from the written output
 
 
 LEARNING_RATES = {"pretrain": 1.5e-4, "curriculum": 5e-5}
