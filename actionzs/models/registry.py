@@ -60,8 +60,13 @@ KNOWN_MODELS: list[tuple[str, str, str | None, str]] = [
     ("all-mpnet-base-v2", "embedder", "sentence-transformers/all-mpnet-base-v2", "sentence-transformers"),
     ("paraphrase-distilroberta-base-v2", "embedder", "sentence-transformers/paraphrase-distilroberta-base-v2",
      "sentence-transformers (the embedder of 'tell me what you see')"),
+    ("MCG-NJU/videomae-base", "videomae", "MCG-NJU/videomae-base", "VideoMAE ViT-B, self-supervised on Kinetics-400"),
+    ("MCG-NJU/videomae-small-finetuned-kinetics", "videomae", "MCG-NJU/videomae-small-finetuned-kinetics",
+     "VideoMAE ViT-S, fine-tuned on Kinetics-400"),
+    ("videomae-small", "videomae", None, "fresh ViT-S (16 x 112 px), the curriculum's starting point: train it first"),
     ("random:openclip-tiny", "clip", None, "UNTRAINED random weights, for tests only"),
     ("random:hf-clip-tiny", "clip", None, "UNTRAINED random weights, for tests only"),
+    ("random:videomae-tiny", "videomae", None, "UNTRAINED random weights, for tests only"),
 ]
 
 
@@ -210,7 +215,7 @@ def known_models() -> list[dict]:
     rows = []
     for name, task, repo, note in KNOWN_MODELS:
         size = cached.get(repo) if repo else None
-        here = bool(size) or name.startswith("random:") or installed_offline(name)
+        here = bool(size) or name.startswith("random:") or name == "videomae-small" or installed_offline(name)
         rows.append({"name": name, "task": task, "cached": here, "size_mb": round(size / 2**20, 1) if size else None,
                      "note": note})
     return rows
