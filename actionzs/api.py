@@ -13,8 +13,8 @@ Each job lives in its own module under ``actionzs.tasks``; this module only gath
 from .cache import FeatureCache
 from .eval.protocols import load_protocol
 from .features import Sampling
-from .options import (AdaptRequest, AnticipationOptions, CaptionOptions, EvalRequest, Recognition, TrainConfig,
-                      Windowing)
+from .options import (AdaptRequest, AnticipationOptions, CaptionOptions, CurriculumOptions, EvalRequest, Recognition,
+                      TrainConfig, Windowing)
 from .runtime import Runtime
 from .tasks.adapt import AdaptResult, adapt
 from .tasks.anticipate import anticipate
@@ -25,7 +25,8 @@ from .tasks.predict import (AdaptedClassifier, PredictReport, Ranked, VideoClass
 from .timeline.report import TimelineReport
 
 __all__ = [
-    "AdaptedClassifier", "Runtime", "VideoClassifier", "ZeroShotClassifier", "AdaptRequest", "AdaptResult", "AnticipationOptions", "CaptionOptions", "CaptionReport", "EvalRequest",
+    "AdaptedClassifier", "Runtime", "VideoClassifier", "ZeroShotClassifier", "AdaptRequest", "AdaptResult", "AnticipationOptions", "CaptionOptions", "CaptionReport", "CurriculumOptions",
+    "EvalRequest",
     "FeatureCache", "PredictReport", "Ranked", "Recognition", "Sampling", "TrainConfig", "VideoPrediction", "adapt",
     "anticipate", "caption", "evaluate", "evaluate_anticipation", "evaluate_captions", "evaluate_videos", "load_protocol",
     "predict", "TimelineReport", "Windowing",

@@ -331,8 +331,9 @@ def test_bad_inputs_are_one_line(domains, tmp_path, data_dir):
     assert other.exit_code == 2 and "--method curriculum option" in other.stderr
 
 
-def test_a_checkpoint_of_another_backbone_is_refused(domains, tmp_path):
-    stopped = _request(domains, tmp_path / "w", "pretrain")
+def _stopped_after_two_steps(domains, work: Path) -> AdaptRequest:
+    """A pre-training run killed after its checkpoint at step 2."""
+    stopped = _request(domains, work, "pretrain")
 
     def stop(**status):
         if status["step"] == 2:
@@ -340,6 +341,11 @@ def test_a_checkpoint_of_another_backbone_is_refused(domains, tmp_path):
 
     with pytest.raises(_Killed):
         _train(stopped, stop)
+    return stopped
+
+
+def test_a_checkpoint_of_another_backbone_is_refused(domains, tmp_path):
+    _stopped_after_two_steps(domains, tmp_path / "w")
     bigger = _request(domains, tmp_path / "w", "pretrain", backbone="videomae-small", frames=4, size=64, resume=True)
     from actionzs.errors import InputError
 
@@ -362,14 +368,7 @@ def test_a_crafted_pickle_in_a_checkpoint_runs_no_code(domains, tmp_path):
 
     from actionzs.errors import InputError
 
-    stopped = _request(domains, tmp_path / "w", "pretrain")
-
-    def stop(**status):
-        if status["step"] == 2:
-            raise _Killed
-
-    with pytest.raises(_Killed):
-        _train(stopped, stop)
+    stopped = _stopped_after_two_steps(domains, tmp_path / "w")
     (checkpoint,) = (tmp_path / "w" / "pretrain" / "checkpoints").glob("step-*")
     marker = tmp_path / "MARKER"
     for name in ("optimizer.bin", "random_states_0.pkl"):

@@ -150,24 +150,30 @@ class EmbeddingHead:
         kind = type(base) if base else METHODS.load(cls.base_method)
         prompt_name, templates = kind.templates(request.prompts)
         method = base or kind.load(request.model, runtime)
-        kept, targets, skipped = [], [], []
-        label_of = dict(zip(support.paths, support.labels))
-        for path, features, error in method.features(support.paths, request.sampling, cache,
-                                                     (lambda _: on_step()) if on_step else None):
-            if error:
-                skipped.append(error)
-            else:
-                kept.append(features)
-                targets.append(classes.ids.index(label_of[path]))
-        support.require_every_class([classes.ids[t] for t in targets], len(skipped))
-        embeddings, targets = method.pool(np.stack(kept)), np.array(targets)
+        embeddings, targets, skipped = support_embeddings(method, support, classes, request.sampling, cache,
+                                                          (lambda _: on_step()) if on_step else None)
         text = np.asarray(method.classifier(classes, templates, cache).text_embeddings)
         head = cls.fit(embeddings, targets, text, method.encoder.logit_scale, seed=request.seed)
         accuracy = float((head.scores(embeddings).argmax(1) == targets).mean())
         info = AdapterInfo(cls.method, method.model_name, method.key, method.untrained, classes, request.sampling,
-                           prompt_name, {"shots": request.shots, "seed": request.seed, "support_clips": len(kept),
+                           prompt_name, {"shots": request.shots, "seed": request.seed, "support_clips": len(targets),
                                          "skipped_clips": len(skipped), "support_accuracy": accuracy, **head.record()})
         return Adapter(info, head, base=method), skipped
+
+
+def support_embeddings(method, support, classes: LabelSet, sampling: Sampling, cache=None, on_video=None):
+    """(pooled embeddings [N, D], class indices [N], unreadable clips) of the support set's readable clips;
+    a class left without one stops with one line."""
+    kept, targets, skipped = [], [], []
+    label_of = dict(zip(support.paths, support.labels))
+    for path, features, error in method.features(support.paths, sampling, cache, on_video):
+        if error:
+            skipped.append(error)
+        else:
+            kept.append(features)
+            targets.append(classes.ids.index(label_of[path]))
+    support.require_every_class([classes.ids[t] for t in targets], len(skipped))
+    return method.pool(np.stack(kept)), np.array(targets), skipped
 
 
 def fit_adapter(request, support, classes: LabelSet, *, cache=None, runtime: Runtime | None = None, on_step=None,

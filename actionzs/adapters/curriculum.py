@@ -14,6 +14,7 @@ Stage outputs are Hugging Face folders under ``<out>-stages/<stage>/model``; ``-
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,10 +36,6 @@ class StageResult:
     untrained: bool
     ran: list[str]  # stages trained in this run
     skipped: list[str]  # stages whose output already existed
-
-    @property
-    def path(self) -> Path | None:
-        return Path(self.backbone) if self.backbone and Path(self.backbone).is_dir() else None
 
 
 class CurriculumAdapter:
@@ -79,13 +76,13 @@ class CurriculumAdapter:
 
         from ..models.base import Encoder
         from ..models.videomae import FeatureModel
+        from ..video.transforms import PixelSpec
 
         config_json = (directory / "videomae_config.json").read_text()
-        config = VideoMAEConfig.from_dict(__import__("json").loads(config_json))
+        config = VideoMAEConfig.from_dict(json.loads(config_json))
         model = FeatureModel(VideoMAEModel(config))
         model.load_state_dict({k[len("backbone."):]: torch.from_numpy(v) for k, v in state.items()
                                if k.startswith("backbone.")})
-        from ..video.transforms import PixelSpec
 
         encoder = Encoder(f"adapter:{directory}", info.base_model_key, PixelSpec.from_dict(info.pixel),
                           info.untrained_base, model.eval(), None)
@@ -102,6 +99,9 @@ class CurriculumAdapter:
 
 
 def stage_folder(request, stage: str) -> Path:
+    """Where ``stage`` keeps its checkpoints, log and output model."""
+    if request.curriculum.work_dir is None:
+        raise InputError("the curriculum needs a work folder for its stages (CurriculumOptions.work_dir, --work-dir)")
     return Path(request.curriculum.work_dir) / stage
 
 
@@ -140,7 +140,7 @@ def fit_head(request, done: StageResult, support, classes, cache, runtime, on_st
 
     from ..methods.videomae import VideoMAEMethod
     from ..models.videomae import feature_encoder, load_backbone
-    from .base import Adapter, AdapterInfo
+    from .base import Adapter, AdapterInfo, support_embeddings
 
     opts = request.curriculum
     name = done.backbone
@@ -148,26 +148,17 @@ def fit_head(request, done: StageResult, support, classes, cache, runtime, on_st
     backbone = load_backbone(name, "features", **shape)
     method = VideoMAEMethod(feature_encoder(backbone, runtime.device), runtime)
     sampling = Sampling(frames=backbone.config.num_frames, clips=request.sampling.clips, crops=request.sampling.crops)
-    kept, targets, skipped = [], [], []
-    label_of = dict(zip(support.paths, support.labels))
-    for path, features, error in method.features(support.paths, sampling, cache,
-                                                 (lambda _: on_step(stage="fit")) if on_step else None):
-        if error:
-            skipped.append(error)
-        else:
-            kept.append(features)
-            targets.append(classes.ids.index(label_of[path]))
-    support.require_every_class([classes.ids[t] for t in targets], len(skipped))
-    embeddings, targets = method.pool(np.stack(kept)), np.array(targets)
+    embeddings, targets, skipped = support_embeddings(method, support, classes, sampling, cache,
+                                                      (lambda _: on_step(stage="fit")) if on_step else None)
     head = LogisticRegression(C=opts.regularisation, max_iter=2000, random_state=request.seed).fit(embeddings, targets)
     weight, bias = head.coef_, head.intercept_
     if weight.shape[0] == 1:  # scikit-learn keeps one row for two classes; the adapter scores each class
         weight, bias = np.concatenate([-weight / 2, weight / 2]), np.array([-bias[0] / 2, bias[0] / 2])
-    adapter = cls_head = CurriculumAdapter(method.encoder, weight, bias, backbone.config.to_json_string(),
-                                           {s: stage_folder(request, s) for s in done.stages if s in STAGES})
-    accuracy = float((cls_head.scores(embeddings).argmax(1) == targets).mean())
+    adapter = CurriculumAdapter(method.encoder, weight, bias, backbone.config.to_json_string(),
+                                {s: stage_folder(request, s) for s in done.stages if s in STAGES})
+    accuracy = float((adapter.scores(embeddings).argmax(1) == targets).mean())
     training = {"stages": done.stages, "backbone": opts.backbone, "schedule": opts.schedule, "shots": request.shots,
-                "seed": request.seed, "support_clips": len(kept), "skipped_clips": len(skipped),
+                "seed": request.seed, "support_clips": len(targets), "skipped_clips": len(skipped),
                 "support_accuracy": accuracy, "regularisation": opts.regularisation}
     info = AdapterInfo("curriculum", str(Path(name).resolve()) if Path(name).is_dir() else name, method.key, backbone.untrained, classes, sampling, None, training,
                        method.encoder.pixel.as_dict())
