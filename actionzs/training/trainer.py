@@ -130,6 +130,7 @@ class Trainer:
             shutil.rmtree(partial)
         acc.wait_for_everyone()
         acc.save_state(str(partial), safe_serialization=True)
+        acc.wait_for_everyone()  # every process has written its part (its RNG state) before the folder moves
         if acc.is_main_process:
             tensors = {f"{name}.{k}": v.detach().cpu().contiguous()
                        for name, module in extras.items() for k, v in module.state_dict().items()}
