@@ -132,6 +132,7 @@ class EvalRequest:
     prompts: str | None = None
     adapter: Path | None = None
     adapt_method: str = defaults.ADAPTER  # few-shot protocols fit this on their support list
+    video_labels: Path | None = None  # caption evaluation: a 'video<TAB>label' file naming each caption id's class
 
 
 @dataclass(frozen=True)

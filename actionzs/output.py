@@ -78,10 +78,15 @@ def render_predictions(report, fmt: str) -> str:
     lines = []
     if report.untrained and report.predictions:
         lines.append("UNTRAINED TEST MODEL: the scores below are not predictions.")
+    similarity = report.score == "similarity"
+    if report.predictions:
+        lines.append(f"scores: cosine similarity of captions to class descriptions (higher is closer; not a probability)"
+                     if similarity else f"scores: probability over the {report.num_classes} labels")
     for pred in report.predictions:
         lines.append(pred.video)
         for i, ranked in enumerate(pred.top, 1):
-            lines.append(f"  {i:>2}. {ranked.score:6.1%}  {ranked.text}")
+            shown = f"{ranked.score:6.3f}" if similarity else f"{ranked.score:6.1%}"
+            lines.append(f"  {i:>2}. {shown}  {ranked.text}")
     return "\n".join(lines) + "\n"
 
 
@@ -91,7 +96,7 @@ def render_captions(report, fmt: str) -> str:
         results = {Path(v).stem: [{"sentence": c.sentence, "timestamp": [c.start, c.end]} for c in caps]
                    for v, caps in report.observer.videos.items()}
         return to_json({"captioner": report.captioner, "untrained": report.untrained, "window": report.window,
-                        "hop": report.hop, "results": results})
+                        "hop": report.hop, "provenance": report.provenance, "results": results})
     lines = ["UNTRAINED TEST MODEL: these captions are noise."] if report.untrained else []
     for video, caps in report.observer.videos.items():
         lines.append(video)
@@ -118,13 +123,13 @@ def render_stages(result, as_json: bool) -> str:
     return f"wrote {result.backbone}: VideoMAE after {' + '.join(result.stages) or 'no training'}{done}\n"
 
 
-def render_adapted(result, as_json: bool) -> str:
+def render_adapted(result, as_json: bool, provenance: dict | None = None) -> str:
     info = result.info.as_dict()
     stages = getattr(result, "stages", None)
     if stages is not None:
         info["training"] = {**info["training"], "ran": stages.ran, "skipped_stages": stages.skipped}
     if as_json:
-        return to_json(info)
+        return to_json({**info, "provenance": provenance or {}})
     t = info["training"]
     detail = (f"support accuracy {t['support_accuracy']:.1%}" if "support_accuracy" in t
               else f"final loss {t['loss_per_epoch'][-1]:.3f}")
@@ -155,19 +160,26 @@ def render_labels(labels, as_json: bool) -> str:
 
 
 def render_models(rows: list[dict], as_json: bool) -> str:
-    """rows: name, task, cached (bool), size_mb (or None), note."""
+    """rows: name, task, cached (bool), size_mb (or None), licence, note."""
     if as_json:
         return to_json(rows)
     shown = [{**r, "cached": "yes" if r["cached"] else "no", "size": f"{r['size_mb']:.1f} MB" if r["size_mb"] else "-"}
              for r in rows]
-    return render_rows(shown, [("name", 42), ("task", 10), ("cached", 7), ("size", 9), ("note", 0)])
+    return render_rows(shown, [("name", 42), ("task", 10), ("cached", 7), ("size", 9), ("licence", 13), ("note", 0)])
 
 
-def render_protocols(protocols: dict) -> str:
-    """One line per protocol: name, kind and the start of its description."""
-    rows = [{"name": name, "kind": p.kind, "description": " ".join(p.description.split())[:80]}
+def render_protocols(protocols: dict, as_json: bool = False) -> str:
+    """One line per protocol: name, kind and its description shortened at a word; JSON holds everything."""
+    import textwrap
+
+    if as_json:
+        return to_json([{"name": name, "dataset": p.dataset, "kind": p.kind, "runs": p.runs,
+                         "description": " ".join(p.description.split()), **p.extra} for name, p in protocols.items()])
+    width = max(len(name) for name in protocols) + 1
+    rows = [{"name": name, "kind": p.kind,
+             "description": textwrap.shorten(" ".join(p.description.split()), 110 - width - 12, placeholder=" ...")}
             for name, p in protocols.items()]
-    return render_rows(rows, [("name", 20), ("kind", 10), ("description", 0)], header=False)
+    return render_rows(rows, [("name", width), ("kind", 12), ("description", 0)], header=False)
 
 
 # -- evaluation reports --------------------------------------------------------------------------------------------
@@ -181,8 +193,9 @@ def eval_headline(report: dict) -> str:
     if protocol["kind"] == "episodic":
         return (f"accuracy {result['top1_mean']:.2f} ± {result['ci95']:.2f} (95% CI) over "
                 f"{result['runs'][0]['episodes']} episodes")
-    return (f"top-1 {result['top1_mean']:.1f} ± {result['top1_std']:.1f} over {len(result['runs'])} run(s), "
-            f"{result['runs'][0]['num_videos']} videos in run 0")
+    runs = len(result["runs"])
+    spread = f" ± {result['top1_std']:.1f} (std) over {runs} runs" if runs > 1 else " (one run)"
+    return f"top-1 {result['top1_mean']:.1f}{spread}, {result['runs'][0]['num_videos']} videos in run 0"
 
 
 def anticipation_table(report: dict) -> str:
@@ -265,10 +278,3 @@ def write_report(out_dir: str | Path, report: dict) -> list[Path]:
         confusion_png(out / "confusion.png", runs[0]["confusion"], runs[0]["classes"])
         written.append(out / "confusion.png")
     return written
-
-
-def progress(unit: str, total: int | None = None):
-    """A progress bar on stderr, hidden when stderr is not a terminal; use it in a ``with`` block."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit=unit.rstrip("s"), desc=unit, file=sys.stderr, disable=None, leave=False)

@@ -60,9 +60,8 @@ def render(action: str, path: Path) -> None:
             out.mux(packet)
 
 
-def main() -> list[Path]:
-    folder = HERE / "clips"
-    folder.mkdir(exist_ok=True)
+def main(folder: Path = HERE / "clips") -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for action in ("jumping_jacks", "waving"):
         path = folder / f"{action}.mp4"

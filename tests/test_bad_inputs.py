@@ -158,7 +158,7 @@ CASES = [
     ("cache-dir-locked", ["predict", "{clip}", *TINY, "--cache-dir", "{locked}/c"], 2, "permission denied"),
     # predict: videos (reported per file, exit 1)
     ("video-missing", ["predict", "{tmp}/none.avi", *TINY], 1, "no such file"),
-    ("video-is-dir", ["predict", "{a_dir}", *TINY], 1, "not a regular file"),
+    ("video-is-dir", ["predict", "{a_dir}", *TINY], 1, "no video files"),
     ("video-not-video", ["predict", "{bad.yaml}", *TINY], 1, "bad.yaml"),
     # predict: adapters
     ("adapter-no-weights", ["predict", "{clip}", "--adapter", "{ad_noweights}"], 2, "missing"),

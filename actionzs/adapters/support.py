@@ -32,7 +32,7 @@ class SupportSet:
 
 def read_support(spec: str | Path, labels: LabelSet | None = None) -> tuple[SupportSet, LabelSet]:
     """A folder of class-named subfolders, or a list file of ``path label`` lines (paths relative to it)."""
-    from ..eval.datasets import VIDEO_EXTENSIONS
+    from ..video.inputs import VIDEO_EXTENSIONS
 
     spec = Path(spec).expanduser()
     pairs: list[tuple[str, str]] = []
@@ -84,11 +84,11 @@ def sample_shots(support: SupportSet, shots: int, seed: int = 0) -> SupportSet:
 def read_unlabelled(spec: str | Path, option: str) -> list[str]:
     """Videos without labels: a folder (searched recursively) or a list file of paths (a ``path label`` list
     too; labels are ignored). Paths in a list are relative to it."""
-    from ..eval.datasets import VIDEO_EXTENSIONS
+    from ..video.inputs import folder_videos
 
     spec = Path(spec).expanduser()
     if spec.is_dir():
-        paths = sorted(str(p) for p in spec.rglob("*") if p.suffix.lower() in VIDEO_EXTENSIONS and p.is_file())
+        paths = folder_videos(spec)
     elif spec.is_file():
         paths = []
         for line in read_text(spec, f"{option} list").splitlines():

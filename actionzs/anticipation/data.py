@@ -67,17 +67,23 @@ class Vocabulary:
         match = difflib.get_close_matches(word, options, n=1, cutoff=0.75)
         return match[0] if match else None
 
-    def parse(self, text: str, limit: int | None = None) -> list[Action]:
-        """Free text ('take knife, cut onion, ...') -> vocabulary actions; pieces that match nothing are dropped."""
+    def parse(self, text: str, limit: int | None = None, notes: list[str] | None = None) -> list[Action]:
+        """Free text ('take knife, cut onion, ...') -> vocabulary actions; pieces that match nothing are dropped.
+        ``notes``, when given, receives one line per piece read as another word or dropped (what a user typed
+        is never corrected silently)."""
         actions = []
         for piece in re.split(r"[,;\n]+", text.replace("###", " ")):
             words = piece.strip().lower().split()
-            if len(words) < 2:
+            if not words:
                 continue
-            verb = self.closest(words[0], self.verbs)
-            noun = self.closest("_".join(words[1:]), self.nouns) or self.closest(words[-1], self.nouns)
+            verb = self.closest(words[0], self.verbs) if len(words) > 1 else None
+            noun = (self.closest("_".join(words[1:]), self.nouns) or self.closest(words[-1], self.nouns)) if verb else None
             if verb and noun:
                 actions.append((verb, noun))
+                if notes is not None and f"{verb} {noun}" != " ".join([words[0], "_".join(words[1:])]):
+                    notes.append(f"'{piece.strip()}' read as '{verb} {noun}' (the closest verb and noun of the vocabulary)")
+            elif notes is not None:
+                notes.append(f"'{piece.strip()}' dropped: no verb and noun of the vocabulary match it")
             if limit and len(actions) == limit:
                 break
         return actions

@@ -58,28 +58,49 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, prog_name="actionzs")
 @click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
-def main(debug):
+@click.option("-v", "--verbose", count=True, help="Say what is loaded from where; -vv: the libraries' own bars and warnings too.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars or info lines: results, warnings and errors only.")
+@click.pass_context
+def main(ctx, debug, verbose, quiet):
     """Zero-shot and few-shot human action recognition in videos.
 
     \b
     Rank actions in a video, with no training:
       actionzs predict clip.mp4 --labels ucf101
-      actionzs predict *.mp4 --labels "juggling,knitting,surfing" --json --out preds.json
+      actionzs predict videos/ --labels "juggling,knitting,surfing" --json --out preds.json
     \b
     Models are named as in open_clip (ViT-B-16:openai) or Hugging Face (openai/clip-vit-base-patch16),
     or given as local paths; `actionzs models` lists them and what is cached. Label sets: `actionzs labels`.
+    Your own defaults (model, device, cache, labels, workers): `actionzs config`.
+    \b
+    Shell completion (bash; zsh and fish alike, see README):
+      eval "$(_ACTIONZS_COMPLETE=bash_source actionzs)"
     """
+    import os
+
+    from ..console import setup
+    from ..user_config import load_user_config, option_defaults
+
+    if quiet and verbose:
+        raise click.UsageError("choose one of -q and -v")
+    setup(-1 if quiet else verbose)
+    config = load_user_config()
+    if config.cache and not os.environ.get("ACTIONZS_CACHE"):
+        os.environ["ACTIONZS_CACHE"] = str(config.cache)  # every cache of this run (features, text, LLM) goes there
+    ctx.default_map = option_defaults(config)
+    ctx.obj = config
 
 
 def _register() -> None:
     from .adapt import adapt
     from .anticipate import anticipate
+    from .config import config
     from .caption import caption
     from .evaluate import eval_
     from .listings import labels, models
     from .predict import predict
 
-    for command in (predict, adapt, eval_, anticipate, caption, models, labels):
+    for command in (predict, adapt, eval_, anticipate, caption, models, labels, config):
         main.add_command(command)
 
 

@@ -106,7 +106,8 @@ def adapt(support, out, method, labels, model, prompts, sampling, shots, seed, t
 
     from ..api import AdaptRequest, adapt as run
     from ..models.tiny import UNTRAINED_WARNING
-    from ..output import progress, render_adapted, render_stages, warn
+    from ..console import progress
+    from ..output import render_adapted, render_stages, warn
 
     context = click.get_current_context()
     given = {name for name in context.params if context.get_parameter_source(name) != click.core.ParameterSource.DEFAULT}
@@ -144,4 +145,9 @@ def adapt(support, out, method, labels, model, prompts, sampling, shots, seed, t
         warn(f"skipped {error}")
     if result.info.untrained_base:
         warn(UNTRAINED_WARNING)
-    click.echo(render_adapted(result, as_json), nl=False)
+    made = None
+    if as_json:
+        from ..provenance import provenance
+
+        made = provenance([support, curriculum.source, curriculum.target], {"seed": seed})
+    click.echo(render_adapted(result, as_json, made), nl=False)

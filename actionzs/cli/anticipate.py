@@ -5,13 +5,14 @@ from __future__ import annotations
 import click
 
 from .. import defaults
-from .options import bundle, device_options, json_flag
+from .options import bundle, configured_model, device_options, json_output_options
 
 
-def _settings(examples, fetch, mmr_lambda, z, k, decoding, candidates):
+def _settings(examples, fetch, mmr_lambda, z, k, decoding, candidates, seed):
     from ..anticipation.llm_method import LLMSettings
 
-    return LLMSettings(examples=examples, fetch=fetch, lam=mmr_lambda, k=k, z=z, decoding=decoding, candidates=candidates)
+    return LLMSettings(examples=examples, fetch=fetch, lam=mmr_lambda, k=k, z=z, decoding=decoding, candidates=candidates,
+                       seed=seed)
 
 
 llm_options = bundle(
@@ -26,6 +27,7 @@ llm_options = bundle(
                       "pool's n-gram model, the last action held on) and keeps the K likeliest; generate: it writes "
                       "them under a vocabulary constraint (greedy, then samples). Without --pool it generates."),
     click.option("--candidates", type=click.IntRange(min=1), default=20, show_default=True, help="[rank] nearest pool sequences whose futures are candidates."),
+    click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="[generate] seed of the sampled sequences."),
 )
 
 
@@ -60,8 +62,8 @@ recognition_options = bundle(
 @recognition_options
 @llm_options
 @device_options
-@json_flag
-def anticipate(video, vocab, observed, pool, llm, recognition, settings, runtime, as_json):
+@json_output_options
+def anticipate(video, vocab, observed, pool, llm, recognition, settings, runtime, output):
     """Predict the next actions after a VIDEO (or after --observed actions) with a language model.
 
     \b
@@ -75,12 +77,21 @@ def anticipate(video, vocab, observed, pool, llm, recognition, settings, runtime
     marginal relevance; the LLM then ranks candidate continuations (or, with --decoding generate,
     writes its answer constrained to '<verb> <noun>' items of the vocabulary).
     """
+    import dataclasses
+
     from ..api import anticipate as run
     from ..models.tiny import UNTRAINED_WARNING
-    from ..output import render_anticipation, to_json, warn
+    from ..output import render_anticipation, to_json
 
+    if observed and video:
+        raise click.UsageError("give a VIDEO or --observed actions, not both")
+    if observed and recognition.model:
+        raise click.UsageError("-m/--model recognises a VIDEO's actions; with --observed there is nothing to recognise")
+    if recognition.method == "caption" and recognition.model:
+        raise click.UsageError("-m/--model is the CLIP model of --recognise clip; --recognise caption uses --captioner")
+    recognition = dataclasses.replace(recognition, model=configured_model(recognition.model,
+                                                                          bool(video) and recognition.method == "clip"))
     result = run(video, vocab=vocab, observed=observed, pool=pool, llm=llm, recognition=recognition,
                  settings=settings, runtime=runtime)
-    if result["untrained_recognition"]:
-        warn(UNTRAINED_WARNING)
-    click.echo(to_json(result) if as_json else render_anticipation(result), nl=False)
+    warnings = ([UNTRAINED_WARNING] if result["untrained_recognition"] else []) + result["warnings"]
+    output.finish(to_json(result) if output.format == "json" else render_anticipation(result), warnings, [])

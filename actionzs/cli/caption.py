@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 
 from .. import defaults
-from .options import device_options, json_output_options
+from .options import device_options, json_output_options, videos_given
 
 
 @click.command()
-@click.argument("videos", nargs=-1, required=True, type=click.Path())
+@click.argument("videos", nargs=-1, required=True, type=click.Path(), metavar="VIDEOS...")
 @click.option("--captioner", default=defaults.CAPTIONER, show_default=True,
               help="Hugging Face image-to-text model (BLIP, GIT, ...) or a local folder.")
 @click.option("--window", type=click.FloatRange(min=0.1), default=defaults.CAPTION_WINDOW_S, show_default=True, help="Seconds per captioned window.")
@@ -27,13 +27,17 @@ def caption(videos, captioner, window, hop, output, runtime):
 
     Consecutive windows with the same caption are merged into one stretch. --json writes ActivityNet-captions
     JSON, ready for predict --captions.
+
+    VIDEOS are files, folders (searched recursively), globs or @list.txt files (one path per line).
     """
     from ..api import caption as run
     from ..models.tiny import UNTRAINED_WARNING
-    from ..output import progress, render_captions
+    from ..console import progress
+    from ..output import render_captions
 
-    with progress("videos", len(videos)) as bar:
-        report = run(list(videos), captioner=captioner, window=window, hop=hop, runtime=runtime,
+    inputs = videos_given(videos)
+    with progress("videos", len(inputs.paths)) as bar:
+        report = run(inputs.paths, captioner=captioner, window=window, hop=hop, runtime=runtime,
                      on_video=lambda _: bar.update(1))
     output.finish(render_captions(report, output.format), [UNTRAINED_WARNING] if report.untrained else [],
-                  report.errors)
+                  inputs.errors + report.errors)

@@ -7,7 +7,8 @@ import click
 from .. import defaults
 from ..adapters import FROZEN_FEATURE_ADAPTERS
 from ..methods import METHODS
-from .options import bundle, cache_options, caption_options, prompts_option, runtime_options, sampling_options
+from .options import (bundle, cache_options, caption_options, configured_model, json_output_options, prompts_option,
+                      runtime_options, sampling_options)
 
 
 def _anticipation(history, limit, all_windows, llm, decoding):
@@ -31,14 +32,14 @@ anticipation_options = bundle(
 )
 
 
-def _request(protocol, method, root, splits, model, prompts, episodes, adapter, adapt_method, runs, seed):
+def _request(protocol, method, root, splits, model, prompts, episodes, adapter, adapt_method, runs, seed, video_labels):
     """The EvalRequest, or None without --protocol."""
     from ..api import EvalRequest, load_protocol
 
     if protocol is None:
         return None
     return EvalRequest(load_protocol(protocol), root, splits, runs, seed, episodes, method, model, prompts, adapter,
-                       adapt_method)
+                       adapt_method, video_labels)
 
 
 request_options = bundle(
@@ -60,6 +61,9 @@ request_options = bundle(
     click.option("--runs", type=click.IntRange(min=1), default=None,
                  help="Runs of a random-class protocol, or the first N of fixed ones [default: all the protocol's]."),
     click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed of a random-class protocol [default: the protocol's]."),
+    click.option("--video-labels", type=click.Path(dir_okay=False), default=None,
+                 help="[caption] a 'video<TAB>label' file naming the class of each caption id, for datasets whose ids "
+                      "do not say it (UCF101 and HMDB51 ids do; Kinetics-600 reads its lists from --splits)."),
 )
 
 
@@ -72,8 +76,8 @@ request_options = bundle(
 @cache_options
 @runtime_options
 @click.option("--out-dir", default=None, help="Write report.json, report.md and confusion.png here.")
-@click.option("--json", "as_json", is_flag=True, help="Print the full JSON report.")
-def eval_(request, list_protocols, sampling, anticipation, captions, cache, runtime, out_dir, as_json):
+@json_output_options
+def eval_(request, list_protocols, sampling, anticipation, captions, cache, runtime, out_dir, output):
     """Evaluate a method under a published protocol, with a report that says how to reproduce it.
 
     \b
@@ -90,30 +94,39 @@ def eval_(request, list_protocols, sampling, anticipation, captions, cache, runt
       actionzs eval -p hmdb51-truze --captions ... --corpus class_texts/ --no-own-descriptions \\
           --append-class-name --combine concat --aggregate max --no-center
     """
+    import dataclasses
+
     from ..errors import InputError
     from ..eval.protocols import available_protocols, load_protocol
-    from ..output import data_warnings, progress, render_eval, render_protocols, warn, write_report
+    from ..output import data_warnings, render_eval, render_protocols
 
     if list_protocols or request is None:
-        click.echo(render_protocols({name: load_protocol(name) for name in available_protocols()}), nl=False)
+        text = render_protocols({name: load_protocol(name) for name in available_protocols()}, output.format == "json")
         if not list_protocols:
+            click.echo(text, nl=False)
             raise InputError("choose a protocol with --protocol NAME (listed above)")
+        output.finish(text, [], [])
         return
     from ..api import evaluate
     from ..cache import require_writable
+    from ..console import progress
 
     if out_dir:
         require_writable(out_dir, "--out-dir", directory=True)
+    uses_clip = (request.adapter is None and request.protocol.kind != "anticipation"
+                 and (request.method or ("caption" if captions.captions else "clip")) == "clip")
+    request = dataclasses.replace(request, model=configured_model(request.model, uses_clip))
     with progress("windows" if request.protocol.kind == "anticipation" else "videos") as bar:
         report = evaluate(request, sampling=sampling, captions=captions, anticipation=anticipation, cache=cache,
                           runtime=runtime, on_item=lambda: bar.update(1))
+    warnings = list(data_warnings(report))
     if report["setup"].get("untrained"):
         from ..models.tiny import UNTRAINED_WARNING
 
-        warn(UNTRAINED_WARNING)
-    for line in data_warnings(report):
-        warn(line)
+        warnings.insert(0, UNTRAINED_WARNING)
     if out_dir:
+        from ..output import write_report
+
         for path in write_report(out_dir, report):
             click.echo(f"wrote {path}", err=True)
-    click.echo(render_eval(report, as_json), nl=False)
+    output.finish(render_eval(report, output.format == "json"), warnings, [])

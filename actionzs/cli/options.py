@@ -14,6 +14,44 @@ import click
 from .. import defaults
 
 
+VIDEO_HELP = "VIDEOS: files, folders (searched recursively), globs ('clips/**/*.mp4') or @list.txt (a path per line)."
+
+
+def videos_given(arguments):
+    """``video.inputs.VideoInputs`` of the VIDEO arguments; when none names a video, each says so and the exit
+    code is 1, as for unreadable videos."""
+    from ..errors import InputError
+    from ..video.inputs import expand_videos
+
+    found = expand_videos(arguments)
+    if not found.paths and not found.errors:
+        raise InputError("no videos given")
+    if not found.paths:  # as when every named video is unreadable: each in its line, exit code 1
+        from ..output import error
+
+        for failure in found.errors:
+            error(failure["error"])
+        sys.exit(1)
+    return found
+
+
+def configured_model(model: str | None, uses_clip: bool) -> str | None:
+    """``-m`` as given; else, for a command running the clip method, the config file's ``model`` (else None: the
+    built-in default)."""
+    if model is not None or not uses_clip:
+        return model
+    context = click.get_current_context(silent=True)
+    return getattr(context.find_root().obj if context else None, "model", None)
+
+
+def given_options(names) -> list[str]:
+    """Which of the option ``names`` the user set (on the command line or in the environment), as ``--name``."""
+    context = click.get_current_context()
+    default = (click.core.ParameterSource.DEFAULT, click.core.ParameterSource.DEFAULT_MAP)
+    return ["--" + n.replace("_", "-") for n in names
+            if n in context.params and context.get_parameter_source(n) not in default]
+
+
 def bundle(target: str, build, *options):
     """Declare ``options`` and give the command ``target=build(**their values)``; ``build``'s parameter names are
     the options' names."""
@@ -50,8 +88,19 @@ sampling_options = bundle(
 
 
 def _cache(cache_dir, no_cache):
+    import os
+
     from ..cache import FeatureCache, require_writable
 
+    if cache_dir and no_cache:
+        from ..output import warn
+
+        warn(f"--cache-dir {cache_dir} is not used: --no-cache reads and writes no cache")
+        cache_dir = None
+    if cache_dir:  # every cache of this run goes there: features, label and sentence embeddings, the converted LLM
+        os.environ["ACTIONZS_CACHE"] = str(cache_dir)
+    if no_cache:
+        os.environ["ACTIONZS_NO_CACHE"] = "1"
     cache = FeatureCache(cache_dir, enabled=not no_cache)
     if cache.enabled:
         require_writable(cache.root, "--cache-dir" if cache_dir else "cache folder ($ACTIONZS_CACHE)", directory=True)
@@ -61,7 +110,7 @@ def _cache(cache_dir, no_cache):
 cache_options = bundle(
     "cache", _cache,
     click.option("--cache-dir", default=None, help="Feature cache folder [default: $ACTIONZS_CACHE or ~/.cache/actionzs]."),
-    click.option("--no-cache", is_flag=True, help="Neither read nor write cached features."),
+    click.option("--no-cache", is_flag=True, help="Neither read nor write cached features or text embeddings."),
 )
 
 

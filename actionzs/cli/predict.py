@@ -6,12 +6,15 @@ import click
 
 from .. import defaults
 from ..methods import METHODS
-from .options import (cache_options, caption_options, output_options, prompts_option, runtime_options, sampling_options,
-                      timeline_options)
+from .options import (VIDEO_HELP, cache_options, caption_options, configured_model, given_options, output_options,
+                      prompts_option, runtime_options, sampling_options, timeline_options, videos_given)
+
+CAPTION_OPTIONS = ("captions", "captioner", "embedder", "corpus", "no_own_descriptions", "select", "min_words",
+                   "max_sentences", "append_class_name", "include_class_name", "combine", "aggregate", "center")
 
 
 @click.command()
-@click.argument("videos", nargs=-1, required=True, type=click.Path())
+@click.argument("videos", nargs=-1, required=True, type=click.Path(), metavar="VIDEOS...")
 @click.option("-l", "--labels", default=defaults.LABELS, show_default=True,
               help="Built-in set (ucf101, hmdb51, kinetics400, kinetics600), a file with one label per line, or 'a,b,c'.")
 @click.option("-m", "--model", default=None, help="Model name or local path [default: the method's, "
@@ -35,12 +38,17 @@ def predict(videos, labels, model, method, prompts, sampling, top_k, output, cac
     Examples:
       actionzs predict v_PushUps_g02_c03.avi --labels ucf101
       actionzs predict a.mp4 b.mp4 --labels my_labels.txt --top-k 3 --csv
+      actionzs predict clips/ @more_videos.txt 'archive/**/*.avi' --json --out preds.json
       actionzs predict clip.mp4 -m ViT-B-32:laion2b_s34b_b79k --clips 4 --crops 3
       actionzs predict v_dive_x.avi --labels hmdb51 --method caption --captions ob1.json --captions ob2.json
       actionzs predict match.mp4 --window 4 --hop 2 --smooth 3 --segments --timeline match.png
 
     Scores are probabilities: a softmax over all labels of the cosine similarity scaled by the model's
-    learned temperature. Unreadable videos are reported and skipped; the exit code is then 1.
+    learned temperature. The caption method's scores are cosine similarities (not probabilities).
+    Unreadable videos are reported and skipped; the exit code is then 1.
+
+    VIDEOS are files, folders (searched recursively), globs ('clips/**/*.mp4', expanded here when the shell
+    did not) or @list.txt files (one path per line, relative to the list).
 
     \b
     Long videos: --window 4 --hop 2 ranks every 4-second window (starting every 2 s) with any method or
@@ -56,27 +64,49 @@ def predict(videos, labels, model, method, prompts, sampling, top_k, output, cac
       --clips 4 --crops 3   test-time views: 4 temporal clips x 3 spatial crops
     """
     from ..api import predict as run
-    from ..output import progress, render_predictions
+    from ..console import progress
+    from ..output import render_predictions
 
+    _check_options(method, adapter)
+    inputs = videos_given(videos)
+    model = configured_model(model, method == "clip" and adapter is None)
     how = dict(labels=labels, method=method, model=model, prompts=prompts, adapter=adapter, sampling=sampling,
                captions=captions, top_k=top_k, cache=cache, runtime=runtime)
     if timeline.windowing is not None:
-        _predict_windows(list(videos), how, timeline, output)
+        _predict_windows(inputs, how, timeline, output)
         return
-    with progress("videos", len(videos)) as bar:
-        report = run(list(videos), **how, on_video=lambda _: bar.update(1))
-    output.finish(render_predictions(report, output.format), report.warnings, report.errors)
+    with progress("videos", len(inputs.paths)) as bar:
+        report = run(inputs.paths, **how, on_video=lambda _: bar.update(1))
+    output.finish(render_predictions(report, output.format), report.warnings, inputs.errors + report.errors)
 
 
-def _predict_windows(videos, how, timeline, output):
+def _check_options(method, adapter):
+    """Options that the chosen method or adapter would not use are errors, never silently dropped."""
+    if adapter is not None:
+        fixed = given_options(("labels", "method", "prompts", "frames", "clips", "crops", "stride", *CAPTION_OPTIONS))
+        if fixed:
+            raise click.UsageError(f"{fixed[0]}: an adapter brings its own classes, method, prompts and sampling "
+                                   f"(see its adapter.yaml); drop {fixed[0]}")
+    elif method != "caption":
+        unused = given_options(CAPTION_OPTIONS)
+        if unused:
+            raise click.UsageError(f"{unused[0]} is an option of --method caption")
+    elif given_options(("prompts", "frames", "clips", "crops", "stride")):
+        option = given_options(("prompts", "frames", "clips", "crops", "stride"))[0]
+        raise click.UsageError(f"{option} does not apply to --method caption (it reads captions, not frames)")
+
+
+def _predict_windows(inputs, how, timeline, output):
     from ..api import predict as run
     from ..timeline.plot import timeline_paths, write_timeline
     from ..timeline.render import VideoClock, render_timeline
 
+    videos = inputs.paths
     pictures = dict(zip(videos, timeline_paths(timeline.picture, videos))) if timeline.picture else {}
     with VideoClock() as clock:
         report = run(videos, **how, windowing=timeline.windowing, on_time=clock)
     for video in report.videos:
         if video.video in pictures:
             click.echo(f"wrote {write_timeline(video, report, pictures[video.video])}", err=True)
-    output.finish(render_timeline(report, output.format, timeline.segments_only), report.warnings, report.errors)
+    output.finish(render_timeline(report, output.format, timeline.segments_only), report.warnings,
+                  inputs.errors + report.errors)

@@ -24,8 +24,8 @@ from pathlib import Path
 from ..config import read_text
 from ..errors import InputError
 from ..text.labels import LabelSet
+from ..video.inputs import VIDEO_EXTENSIONS
 
-VIDEO_EXTENSIONS = (".avi", ".mp4", ".mkv", ".webm", ".mov", ".gif")
 
 # HMDB51 file names: <title>_<class>_<body part>_<camera motion>_<people>_<viewpoint>_<quality>_<n>
 _HMDB_META = re.compile(r"^(.*)_[a-z]_(?:cm|nm)_np\d+_[a-z]+_[a-z]+_\d+$")

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from ..provenance import files_digest
 from .datasets import VideoItem, read_label_csv, read_split, scan_layout, validate
 from .episodes import EPISODE_CLASSIFIERS, sample_episodes
 from .metrics import confidence_interval_95, mean_std, summarize
@@ -51,6 +52,7 @@ def embed_items(items: list[VideoItem], root, method, sampling, cache=None, on_v
             feats[path] = value
     present = [(item, str(p)) for item, p in check.present if str(p) in feats]
     summary = _data_summary(items, check, errors, len(present))
+    summary["sha256"] = files_digest({item.path: path for item, path in present})  # digests the cache already knows
     if not present:
         raise InputError(f"{root}: none of the listed videos could be read")
     return [item for item, _ in present], np.stack([feats[p] for _, p in present]), summary

@@ -65,7 +65,7 @@ def prompt_embeddings(encoder, texts, templates: list[str], encode: Callable, ca
             found[text] = torch.from_numpy(hit)
     missing = [text for text in dict.fromkeys(texts) if text not in found]
     if missing:
-        from ..output import progress
+        from ..console import progress
 
         prompts = [template.format(text) for text in missing for template in templates]
         parts = []
@@ -87,6 +87,9 @@ class VideoMethod(ABC):
     name: ClassVar[str]
     default_model: ClassVar[str]
     default_prompts: ClassVar[str | None] = None  # None: the default ensemble of prompts/clip.yaml
+    #: what the class scores mean: "probability" (a softmax over the classes of logits scaled by a learned
+    #: temperature) or "similarity" (raw cosine similarities, ranked as they are)
+    score_kind: ClassVar[str] = "probability"
     classifier_type: ClassVar[type[TextClassifier]]
     load_encoder: ClassVar[Callable]  # (model name, device) -> encoder
     embed_clips: ClassVar[Callable]  # (encoder, pixels [N, T, 3, S, S], batch_size) -> features [N, ...]

@@ -162,6 +162,7 @@ class CaptionMethod(VideoMethod):
 
     name = "caption"
     default_model = EMBEDDER
+    score_kind = "similarity"  # cosine between captions and class sentences: no temperature makes it a probability
 
     def __init__(self, embedder, options, observers, captioner=None):
         super().__init__(embedder)
@@ -177,6 +178,9 @@ class CaptionMethod(VideoMethod):
         from ..options import CaptionOptions
         from ..text.captions import read_observers
 
+        if model is not None:
+            raise InputError(f"--model {model!r} does not apply to the caption method: its models are the sentence "
+                             f"embedder (--embedder) and, without --captions, the captioner (--captioner)")
         options = captions or CaptionOptions()
         if options.captions:
             observers, captioner = read_observers(options.captions), None

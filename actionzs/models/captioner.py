@@ -11,6 +11,7 @@ import torch
 from ..defaults import CAPTION_WINDOW_S, CAPTIONER
 from ..errors import ModelUnavailableError, VideoError
 from ..text.captions import Caption, ObserverCaptions
+from ..console import info
 from . import registry
 
 # UNTRAINED tiny BLIP for tests: random weights, a 64-word vocabulary; its captions are noise.
@@ -64,6 +65,7 @@ def tiny_blip(seed: int = 0):
 
 def load_captioner(name: str = CAPTIONER, device: str = "cpu") -> Captioner:
     """A Hugging Face image-to-text model by name or local folder, or ``random:blip-tiny`` for tests."""
+    info(f"loading captioner {name} on {device}")
     if name == "random:blip-tiny":
         model, processor = tiny_blip()
         return Captioner(name, model, processor, True, device, max_new_tokens=8)

@@ -13,6 +13,7 @@ import torch
 
 from ..errors import ModelUnavailableError
 from ..video.transforms import PixelSpec
+from ..console import info
 from . import openclip_text, registry, tiny
 from .base import Encoder, pixel_from_processor, weights_key
 
@@ -70,6 +71,7 @@ def _tensor(out) -> torch.Tensor:
 
 def load_clip(name: str, device: str = "cpu") -> ClipEncoder:
     """Load a CLIP-style encoder by name (see ``registry``); raises ``ModelUnavailableError`` in one line."""
+    info(f"loading CLIP model {name} on {device}")
     ref = registry.parse_model_name(name)
     if ref.kind == "random":
         model, tokenizer, backend, pixel = tiny.build_clip(ref.source)

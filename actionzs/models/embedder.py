@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from ..cache import atomic_write
-from ..defaults import EMBEDDER, cache_dir
+from ..defaults import EMBEDDER, cache_dir, caching_enabled
+from ..console import info, progress
 from . import registry
 
 
@@ -29,10 +30,11 @@ def _local_minilm() -> str | None:
 class SentenceEmbedder:
     name: str
     model: object
-    cache_root: Path | None
+    cache: bool = True  # embeddings of long text lists are kept under the cache folder in effect when encoding
 
-    def encode(self, texts: list[str], batch_size: int = 128, progress: bool = False) -> np.ndarray:
-        """Unit-normalised float32 [N, D] embeddings; repeated calls with the same texts hit the disk cache."""
+    def encode(self, texts: list[str], batch_size: int = 128) -> np.ndarray:
+        """Unit-normalised float32 [N, D] embeddings; repeated calls with the same texts hit the disk cache. Long
+        lists show a bar (sentences embedded), as thousands of captions take a minute on a CPU."""
         texts = list(texts)
         path = self._cache_path(texts)
         if path is not None and path.exists():
@@ -40,18 +42,24 @@ class SentenceEmbedder:
                 return np.load(path, allow_pickle=False)
             except (OSError, ValueError):
                 path.unlink(missing_ok=True)
-        out = self.model.encode(texts, batch_size=batch_size, convert_to_numpy=True, normalize_embeddings=True,
-                                show_progress_bar=progress).astype(np.float32)
+        parts = []
+        with progress("sentences", len(texts), "embedding sentences") as bar:
+            for start in range(0, max(len(texts), 1), 8 * batch_size):
+                chunk = texts[start : start + 8 * batch_size]
+                parts.append(self.model.encode(chunk, batch_size=batch_size, convert_to_numpy=True,
+                                               normalize_embeddings=True, show_progress_bar=False).astype(np.float32))
+                bar.update(len(chunk))
+        out = np.concatenate(parts) if len(parts) > 1 else parts[0]
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(path, lambda fh: np.save(fh, out, allow_pickle=False))
         return out
 
     def _cache_path(self, texts: list[str]) -> Path | None:
-        if self.cache_root is None or len(texts) < 64:  # small batches are cheaper to recompute
+        if not self.cache or not caching_enabled() or len(texts) < 64:  # small batches are cheaper to recompute
             return None
         digest = hashlib.sha256("\x00".join([self.name, *texts]).encode()).hexdigest()[:32]
-        return self.cache_root / "text" / f"{digest}.npy"
+        return cache_dir() / "text" / f"{digest}.npy"
 
 
 _LOADED: dict[str, SentenceEmbedder] = {}
@@ -59,6 +67,7 @@ _LOADED: dict[str, SentenceEmbedder] = {}
 
 def load_embedder(name: str = EMBEDDER, cache: bool = True) -> SentenceEmbedder:
     """Load by sentence-transformers name or local path; one-line error when unreachable offline."""
+    info(f"loading sentence embedder {name}")
     if name in _LOADED:
         return _LOADED[name]
     from sentence_transformers import SentenceTransformer
@@ -74,6 +83,6 @@ def load_embedder(name: str = EMBEDDER, cache: bool = True) -> SentenceEmbedder:
                                     device="cpu")
     except Exception as exc:
         raise registry.cannot_load("sentence embedder", name, exc) from None
-    embedder = SentenceEmbedder(name, model, cache_dir() if cache else None)
+    embedder = SentenceEmbedder(name, model, cache)
     _LOADED[name] = embedder
     return embedder

@@ -12,6 +12,7 @@ from filelock import FileLock
 
 from ..defaults import LLM, cache_dir
 from ..errors import ModelUnavailableError
+from ..console import info, working
 from . import registry
 
 _GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -27,6 +28,7 @@ def _embedded_gguf() -> Path | None:
 
 def load_llm(name: str = LLM, device: str = "cpu"):
     """(model, tokenizer) for a Hugging Face causal LM name or folder, or the embedded default, on ``device``."""
+    info(f"loading language model {name} on {device}")
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     if name == LLM:
@@ -34,7 +36,8 @@ def load_llm(name: str = LLM, device: str = "cpu"):
         converted.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(converted) + ".lock"):  # two first runs: one converts, the other waits and reuses it
             if not (converted / "config.json").is_file():
-                _convert_embedded(converted)
+                with working(f"converting the embedded {LLM} GGUF once (about 2 min on 2 cores; kept in {converted})"):
+                    _convert_embedded(converted)
         source = str(converted)
     else:
         folder = Path(name).expanduser()

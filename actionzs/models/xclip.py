@@ -17,6 +17,7 @@ import torch.nn.functional as F
 
 from ..errors import InputError, ModelUnavailableError
 from ..video.transforms import PixelSpec
+from ..console import info
 from . import registry
 from .base import Encoder, pixel_from_processor, weights_key
 
@@ -115,6 +116,7 @@ def wrap(name: str, model, tokenizer, untrained: bool, pixel: PixelSpec | None =
 
 def load_xclip(name: str, device: str = "cpu") -> XClipEncoder:
     """A published X-CLIP checkpoint (``microsoft/xclip-base-patch32``), a local folder, or ``random:xclip-tiny``."""
+    info(f"loading X-CLIP model {name} on {device}")
     if name == "random:xclip-tiny":
         from .tiny import hf_clip_tokenizer
 

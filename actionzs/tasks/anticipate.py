@@ -27,9 +27,9 @@ def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm
         raise InputError(f"recognise must be 'clip' or 'caption', got {recognition.method!r}")
     settings = settings or LLMSettings()
     vocabulary = Vocabulary.from_file(vocab)
-    parts, untrained = [], False
+    parts, untrained, notes = [], False, []
     if observed:
-        actions = vocabulary.parse(observed)
+        actions = vocabulary.parse(observed, notes=notes)
         if not actions:
             raise InputError(f"no action of the vocabulary in --observed {observed!r}")
     elif video:
@@ -51,10 +51,14 @@ def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm
     captions = [p.caption for p in parts] if recognition.describe and parts else None
     sequences = LLMAnticipator(language_model, tokenizer, vocabulary, settings).predict(
         actions, examples, candidates, captions=captions)
+    from ..provenance import provenance
+
     return {"video": str(video) if video else None, "observed": [list(a) for a in actions],
             "segments": [p.as_dict() for p in parts], "recognised_by": recognition.method if parts else None,
             "examples": len(examples), "llm": llm, "decoding": "rank" if candidates else "generate",
-            "untrained_recognition": untrained, "future": [[list(a) for a in seq] for seq in sequences]}
+            "untrained_recognition": untrained, "warnings": [f"--observed: {n}" for n in notes],
+            "settings": settings.as_dict(), "provenance": provenance([video, vocab, pool], {"seed": settings.seed}),
+            "future": [[list(a) for a in seq] for seq in sequences]}
 
 
 def _recognise(video, vocabulary, recognition: Recognition, embedder: str, device: str):

@@ -16,13 +16,15 @@ class CaptionReport:
     hop: float
     observer: object  # text.captions.ObserverCaptions: video -> captions in time order
     errors: list[dict]
+    provenance: dict  # command line, package versions, digests of the captioned videos
 
 
 def caption(videos, *, captioner: str = CAPTIONER, window: float = CAPTION_WINDOW_S, hop: float = CAPTION_WINDOW_S,
             runtime: Runtime = Runtime(), on_video=None) -> CaptionReport:
     """Caption the middle frame of every window of each video; unreadable videos are reported in ``errors``."""
     from ..models.captioner import caption_videos, load_captioner
+    from ..provenance import provenance
 
     model = load_captioner(captioner, device=runtime.resolve().device)
     observer, errors = caption_videos(videos, model, window, hop, on_video=on_video)
-    return CaptionReport(captioner, model.untrained, window, hop, observer, errors)
+    return CaptionReport(captioner, model.untrained, window, hop, observer, errors, provenance(observer.videos))

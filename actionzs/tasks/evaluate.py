@@ -29,12 +29,20 @@ def evaluate(request: EvalRequest, *, sampling: Sampling = Sampling(), captions:
              on_item=None) -> dict:
     """The report of ``request``: ``protocol``, ``setup`` (everything needed to reproduce it) and ``result``.
     ``on_item()`` is called for each video or window evaluated."""
-    if request.protocol.kind == "anticipation":
-        return evaluate_anticipation(request, anticipation or AnticipationOptions(), on_item, runtime)
+    from ..provenance import provenance
+
     captions = captions or CaptionOptions()
-    if (request.method or ("caption" if captions.captions else "clip")) == "caption":
-        return evaluate_captions(request, captions)
-    return evaluate_videos(request, sampling, cache, runtime, on_item)
+    inputs = [request.splits, request.adapter, request.video_labels]
+    if request.protocol.kind == "anticipation":
+        report = evaluate_anticipation(request, anticipation or AnticipationOptions(), on_item, runtime)
+        inputs.append(request.root)  # the window files: a few MB
+    elif (request.method or ("caption" if captions.captions else "clip")) == "caption":
+        report = evaluate_captions(request, captions)
+        inputs += captions.captions
+    else:  # the evaluated videos' digest is in each split's data summary
+        report = evaluate_videos(request, sampling, cache, runtime, on_item)
+    report["provenance"] = provenance(inputs, {"seed": report["protocol"]["seed"]})
+    return report
 
 
 def evaluate_videos(request: EvalRequest, sampling: Sampling = Sampling(), cache=None, runtime: Runtime = Runtime(),
@@ -71,7 +79,8 @@ def evaluate_videos(request: EvalRequest, sampling: Sampling = Sampling(), cache
 
 def evaluate_captions(request: EvalRequest, captions: CaptionOptions) -> dict:
     """Zero-shot evaluation from observers' captions files (every captioned video of the dataset)."""
-    from ..eval.caption_eval import captioned_videos, evaluate_captions as run
+    from ..eval.caption_eval import captioned_videos, evaluate_captions as run, read_video_labels
+    from ..eval.video_eval import split_groups
     from ..models.embedder import load_embedder
     from ..text.captions import read_observers
     from ..text.labels import load_labels
@@ -81,13 +90,25 @@ def evaluate_captions(request: EvalRequest, captions: CaptionOptions) -> dict:
     if captions.captioner:
         raise InputError("--captioner: eval reads observers' captions from --captions files; make them first with "
                          "`actionzs caption VIDEOS --captioner MODEL --json --out FILE.json`")
+    if request.model is not None:
+        raise InputError(f"--model {request.model!r} does not apply to caption evaluation: its model is the sentence "
+                         f"embedder (--embedder)")
     protocol = request.protocol
     labels = load_labels(protocol.dataset)
-    videos = captioned_videos(read_observers(captions.captions), labels, protocol.dataset)
-    result = run(videos, labels, request, load_embedder(captions.embedder), captions)
+    groups = [(name, {item.path: item.label for item in items}, split_labels)
+              for name, items, split_labels in split_groups(protocol, request.splits, labels)]
+    known = None
+    if request.video_labels is not None:
+        known = read_video_labels(request.video_labels, labels)
+    elif groups:
+        known = {video: label for _, members, _ in groups for video, label in members.items()}
+    videos = captioned_videos(read_observers(captions.captions), labels, protocol.dataset, known)
+    result = run(videos, labels, request, load_embedder(captions.embedder), captions, groups)
     setup = {"method": "caption", "embedder": captions.embedder, "captions": [str(c) for c in captions.captions],
              "observers": videos.observers, "descriptions": asdict(captions.descriptions),
-             "match": captions.match.as_dict(), "num_videos": len(videos.ids), "actionzs": __version__}
+             "match": captions.match.as_dict(), "num_videos": len(videos.ids), "actionzs": __version__,
+             "splits": str(request.splits) if request.splits else None,
+             "video_labels": str(request.video_labels) if request.video_labels else None}
     return {"protocol": protocol_header(request), "setup": setup, "result": result}
 
 

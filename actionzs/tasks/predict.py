@@ -13,6 +13,7 @@ from ..defaults import LABELS, TOP_K
 from ..errors import InputError
 from ..features import Sampling
 from ..models.tiny import UNTRAINED_WARNING
+from ..provenance import provenance
 from ..runtime import Runtime
 from ..text.labels import LabelSet, load_labels
 
@@ -41,11 +42,13 @@ class PredictReport:
     sampling: dict
     prompts: str | None
     untrained: bool
+    score: str = "probability"  # what the scores are: "probability" (softmax over the labels) or "similarity"
     runtime: dict = field(default_factory=dict)  # device, precision, batch size, decoding workers
     predictions: list[VideoPrediction] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     version: str = __version__
+    provenance: dict = field(default_factory=dict)  # command line, package versions, input digests
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -57,10 +60,13 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def rank(logits: np.ndarray, classes: LabelSet, top_k: int) -> list[Ranked]:
-    probs = softmax(np.asarray(logits, dtype=np.float64))
-    order = np.argsort(-probs, kind="stable")[: max(1, min(top_k, len(classes)))]
-    return [Ranked(classes.ids[i], classes.texts[i], float(probs[i])) for i in order]
+def rank(logits: np.ndarray, classes: LabelSet, top_k: int, score: str = "probability") -> list[Ranked]:
+    """The top ``top_k`` classes with their probability (a softmax of ``logits``), or with the raw ``logits``
+    when ``score`` is "similarity" (a method without a learned temperature, whose softmax would mean nothing)."""
+    logits = np.asarray(logits, dtype=np.float64)
+    values = softmax(logits) if score == "probability" else logits
+    order = np.argsort(-values, kind="stable")[: max(1, min(top_k, len(classes)))]
+    return [Ranked(classes.ids[i], classes.texts[i], float(values[i])) for i in order]
 
 
 def _check_request(videos, top_k: int) -> None:
@@ -75,9 +81,13 @@ class VideoClassifier:
     ``clf(videos)`` gives a ``PredictReport``; ``clf.features(videos)`` and ``clf.scores(features)`` the parts."""
 
     def __init__(self, method, classes: LabelSet, score: Callable[[np.ndarray], np.ndarray], *, name: str, model: str,
-                 prompts: str | None, sampling: Sampling, cache=None):
+                 prompts: str | None, sampling: Sampling, cache=None, score_kind: str = "probability",
+                 similarity: Callable[[np.ndarray], np.ndarray] | None = None, input_files: Sequence[str | Path] = ()):
         self.method, self.classes, self._score = method, classes, score
+        self._similarity = similarity  # what ``__call__`` shows when score_kind is "similarity"
         self.name, self.model, self.prompts, self.sampling, self.cache = name, model, prompts, sampling, cache
+        self.score_kind = score_kind  # "probability" or "similarity": what ``__call__`` reports
+        self.input_files = list(input_files)  # files besides the videos that decide the result (adapter, captions)
 
     def features(self, videos: Sequence[str | Path], on_video: Callable[[str], None] | None = None):
         """``(path, features, None)`` or ``(path, None, error line)`` per video, in order (cached, pipelined)."""
@@ -93,14 +103,18 @@ class VideoClassifier:
         method = self.method
         report = PredictReport(method=self.name, model=self.model, labels=self.classes.name,
                                num_classes=len(self.classes), sampling=method.setup(self.sampling),
-                               prompts=self.prompts, untrained=method.untrained, runtime=method.runtime.as_dict())
+                               prompts=self.prompts, untrained=method.untrained, score=self.score_kind,
+                               runtime=method.runtime.as_dict())
         if report.untrained:
             report.warnings.append(UNTRAINED_WARNING)
         for path, features, error in self.features(videos, on_video):
             if error:
                 report.errors.append({"video": path, "error": error})
             else:
-                report.predictions.append(VideoPrediction(path, rank(self.scores(features[None])[0], self.classes, top_k)))
+                shown = self._similarity if self.score_kind == "similarity" else self.scores
+                report.predictions.append(VideoPrediction(
+                    path, rank(shown(np.asarray(features)[None])[0], self.classes, top_k, self.score_kind)))
+        report.provenance = provenance([*self.input_files, *(p.video for p in report.predictions)])
         return report
 
 
@@ -130,7 +144,9 @@ class ZeroShotClassifier(VideoClassifier):
         video_method = kind.load(model, runtime, captions)
         classifier = video_method.classifier(classes, templates, cache)
         super().__init__(video_method, classes, classifier.scores, name=method, model=video_method.model_name,
-                         prompts=prompt_name, sampling=sampling, cache=cache)
+                         prompts=prompt_name, sampling=sampling, cache=cache, score_kind=kind.score_kind,
+                         similarity=getattr(classifier, "similarities", None),
+                         input_files=captions.captions if captions is not None and kind.name == "caption" else ())
 
 
 class AdaptedClassifier(VideoClassifier):
@@ -144,7 +160,8 @@ class AdaptedClassifier(VideoClassifier):
         video_method = fitted.video_method(runtime, model)
         info = fitted.info
         super().__init__(video_method, info.classes, fitted.scorer(video_method), name=f"adapter:{info.method}",
-                         model=info.base_model, prompts=info.prompts, sampling=info.sampling, cache=cache)
+                         model=info.base_model, prompts=info.prompts, sampling=info.sampling, cache=cache,
+                         input_files=[adapter])
 
 
 def classifier(*, labels: str | LabelSet = LABELS, method: str = "clip", model: str | None = None,

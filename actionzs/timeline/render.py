@@ -51,12 +51,14 @@ def _csv(report: TimelineReport, segments_only: bool) -> str:
 
 
 class VideoClock:
-    """A progress bar in video time ("12:30 / 58:00") on stderr, hidden when stderr is not a terminal."""
+    """A progress bar in video time ("12:30 / 58:00") on stderr, hidden with -q or when stderr is not a terminal."""
 
     def __init__(self):
         from tqdm import tqdm
 
-        self.bar = tqdm(total=0, unit="s", file=sys.stderr, disable=None, leave=False,
+        from ..console import quiet
+
+        self.bar = tqdm(total=0, unit="s", file=sys.stderr, disable=True if quiet() else None, leave=False,
                         bar_format="{desc} {percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]")
         self.video = None
 

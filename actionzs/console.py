@@ -1,0 +1,82 @@
+"""What the user sees on stderr while work runs: actionzs's own progress bars, its log lines (Python ``logging``
+under the ``actionzs`` logger), and the libraries' bars and warnings kept out of the way.
+
+``-q`` hides bars and info lines (warnings and errors stay), ``-v`` adds what is loaded from where, ``-vv`` the
+libraries' own bars and warnings too. Bars are drawn only when stderr is a terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import threading
+import warnings
+
+log = logging.getLogger("actionzs")
+
+_STATE = {"quiet": False}
+
+
+def setup(verbosity: int = 0) -> None:
+    """Configure logging for a command line run: ``verbosity`` -1 (quiet), 0, 1 (-v) or 2 (-vv).
+
+    Called before any library is imported, so environment switches reach the libraries: their progress bars
+    (tqdm, Hugging Face) are off by default and their info and deprecation lines are silenced below -vv."""
+    _STATE["quiet"] = verbosity < 0
+    level = {-1: logging.WARNING, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+    log.setLevel(level)
+    log.propagate = False
+    if verbosity >= 2:
+        return
+    os.environ.setdefault("TQDM_DISABLE", "1")  # libraries' bars (gguf conversion, sentence-transformers): ours pass disable=
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # transformers' "Loading weights" bars
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    for category in (FutureWarning, DeprecationWarning, UserWarning):
+        warnings.filterwarnings("ignore", category=category, module=r"(?!actionzs)")
+
+
+def quiet() -> bool:
+    return _STATE["quiet"]
+
+
+def info(message: str) -> None:
+    """A line shown with -v: what is loaded from where."""
+    log.info(message)
+
+
+def progress(unit: str, total: int | None = None, desc: str | None = None):
+    """A progress bar on stderr, hidden with -q or when stderr is not a terminal; use it in a ``with`` block."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=unit.rstrip("s"), desc=desc or unit, file=sys.stderr,
+                disable=True if quiet() else None, leave=False)
+
+
+@contextlib.contextmanager
+def working(desc: str):
+    """A bar with the elapsed time for one long step whose progress cannot be counted (a model conversion);
+    the step is also logged (-v), so a quiet or piped run still says what took the time when asked."""
+    log.info(desc)
+    with progress("s", None, desc) as bar:
+        stop = threading.Event()
+
+        def tick():
+            while not stop.wait(0.5):
+                bar.refresh()
+
+        ticker = threading.Thread(target=tick, daemon=True)
+        if not bar.disable:
+            ticker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            if ticker.is_alive():
+                ticker.join()
