@@ -291,3 +291,16 @@ def test_caption_eval_with_a_mapping_file_and_kinetics_lists(tmp_path):
     report = json.loads(result.stdout)
     assert report["result"]["runs"][0]["num_videos"] == len(by_youtube_id)
     assert report["result"]["runs"][0]["top1"] >= 0.7  # each caption names its class: the ids found their classes
+
+
+def test_shell_completion_script_is_what_readme_says():
+    done = subprocess.run(["actionzs"], env={**os.environ, "_ACTIONZS_COMPLETE": "bash_source"}, capture_output=True,
+                          text=True, timeout=120, executable=str(Path(sys.executable).parent / "actionzs"))
+    assert done.returncode == 0 and "_actionzs_completion" in done.stdout and "complete " in done.stdout
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert 'eval "$(_ACTIONZS_COMPLETE=bash_source actionzs)"' in readme
+
+
+def test_window_reports_carry_provenance(ucf_clips):
+    report = json.loads(run("predict", ucf_clips[0], "-m", TINY, "--window", "2", "--json").stdout)
+    assert report["provenance"]["inputs"] == {str(ucf_clips[0]): hashlib.sha256(ucf_clips[0].read_bytes()).hexdigest()}

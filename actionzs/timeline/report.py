@@ -61,6 +61,7 @@ class TimelineReport(BaseModel):
     errors: list[dict] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     version: str = __version__
+    provenance: dict = Field(default_factory=dict, description="command line, package versions, input sha256s")
 
     def to_dict(self) -> dict:
         return self.model_dump()

@@ -11,6 +11,7 @@ import numpy as np
 from ..errors import InputError, VideoError
 from ..models.tiny import UNTRAINED_WARNING
 from ..options import Windowing
+from ..provenance import provenance
 from ..tasks.predict import softmax
 from ..video import open_video
 from ..video.windows import SEQUENTIAL, time_windows
@@ -42,6 +43,7 @@ def timeline(classifier, videos: Sequence[str | Path], windowing: Windowing, top
             report.errors.append({"video": str(video), "error": str(exc)})
             continue
         report.videos.append(_video_timeline(str(video), duration, windows, logits, classes, windowing, top_k))
+    report.provenance = provenance([*classifier.input_files, *(v.video for v in report.videos)])
     return report
 
 
