@@ -304,3 +304,16 @@ def test_shell_completion_script_is_what_readme_says():
 def test_window_reports_carry_provenance(ucf_clips):
     report = json.loads(run("predict", ucf_clips[0], "-m", TINY, "--window", "2", "--json").stdout)
     assert report["provenance"]["inputs"] == {str(ucf_clips[0]): hashlib.sha256(ucf_clips[0].read_bytes()).hexdigest()}
+
+
+@pytest.mark.parametrize("args, says", [
+    (["-p", "ucf101-random50", "--captions", "CAPTIONS", "--frames", "4"], "--frames does not apply"),
+    (["-p", "ucf101-random50", "--captions", "CAPTIONS", "--root", "."], "--root does not apply"),
+    (["-p", "ucf101-zs-split1", "--root", ".", "--history", "gt"], "--history does not apply"),
+    (["-p", "ucf101-zs-split1", "--root", ".", "--combine", "concat"], "--combine does not apply"),
+    (["-p", "ego4d-lta-v1-text", "--root", ".", "--adapter", "."], "--adapter does not apply"),
+])
+def test_eval_refuses_options_its_protocol_would_not_use(tmp_path, args, says):
+    captions = _captions(tmp_path / "ucf.json", UCF_CAPTIONS)
+    result = run("eval", *[str(captions) if a == "CAPTIONS" else a for a in args])
+    assert result.exit_code == 2 and says in one_error_line(result)

@@ -7,8 +7,10 @@ import click
 from .. import defaults
 from ..adapters import FROZEN_FEATURE_ADAPTERS
 from ..methods import METHODS
-from .options import (bundle, cache_options, caption_options, configured_model, json_output_options, prompts_option,
-                      runtime_options, sampling_options)
+from .options import (CAPTION_OPTIONS, SAMPLING_OPTIONS, bundle, cache_options, caption_options, configured_model,
+                      given_options, json_output_options, prompts_option, runtime_options, sampling_options)
+
+ANTICIPATION_OPTIONS = ("history", "limit", "all_windows", "llm", "decoding")
 
 
 def _anticipation(history, limit, all_windows, llm, decoding):
@@ -113,8 +115,10 @@ def eval_(request, list_protocols, sampling, anticipation, captions, cache, runt
 
     if out_dir:
         require_writable(out_dir, "--out-dir", directory=True)
-    uses_clip = (request.adapter is None and request.protocol.kind != "anticipation"
-                 and (request.method or ("caption" if captions.captions else "clip")) == "clip")
+    method = "anticipation" if request.protocol.kind == "anticipation" else (
+        request.method or ("caption" if captions.captions else "clip"))
+    _check_options(method, request)
+    uses_clip = request.adapter is None and method == "clip"
     request = dataclasses.replace(request, model=configured_model(request.model, uses_clip))
     with progress("windows" if request.protocol.kind == "anticipation" else "videos") as bar:
         report = evaluate(request, sampling=sampling, captions=captions, anticipation=anticipation, cache=cache,
@@ -130,3 +134,17 @@ def eval_(request, list_protocols, sampling, anticipation, captions, cache, runt
         for path in write_report(out_dir, report):
             click.echo(f"wrote {path}", err=True)
     output.finish(render_eval(report, output.format == "json"), warnings, [])
+
+
+def _check_options(method: str, request) -> None:
+    """Options that this protocol and method would not use are errors, never silently dropped."""
+    unused = [*given_options(CAPTION_OPTIONS + ("video_labels",))] if method != "caption" else []
+    if method != "anticipation":
+        unused += given_options(ANTICIPATION_OPTIONS)
+    if method in ("anticipation", "caption"):
+        unused += given_options(SAMPLING_OPTIONS + ("adapter", "prompts", "episodes", "adapt_method"))
+    if method == "caption":
+        unused += given_options(("root",))  # captions files stand for the videos
+    if unused:
+        raise click.UsageError(f"{unused[0]} does not apply to protocol {request.protocol.name} with the "
+                               f"{method} method")

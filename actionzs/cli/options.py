@@ -14,7 +14,10 @@ import click
 from .. import defaults
 
 
-VIDEO_HELP = "VIDEOS: files, folders (searched recursively), globs ('clips/**/*.mp4') or @list.txt (a path per line)."
+#: the options of --method caption (caption_options below), refused with any other method
+CAPTION_OPTIONS = ("captions", "captioner", "embedder", "corpus", "no_own_descriptions", "select", "min_words",
+                   "max_sentences", "append_class_name", "include_class_name", "combine", "aggregate", "center")
+SAMPLING_OPTIONS = ("frames", "clips", "crops", "stride")
 
 
 def videos_given(arguments):

@@ -6,11 +6,8 @@ import click
 
 from .. import defaults
 from ..methods import METHODS
-from .options import (VIDEO_HELP, cache_options, caption_options, configured_model, given_options, output_options,
+from .options import (CAPTION_OPTIONS, cache_options, caption_options, configured_model, given_options, output_options,
                       prompts_option, runtime_options, sampling_options, timeline_options, videos_given)
-
-CAPTION_OPTIONS = ("captions", "captioner", "embedder", "corpus", "no_own_descriptions", "select", "min_words",
-                   "max_sentences", "append_class_name", "include_class_name", "combine", "aggregate", "center")
 
 
 @click.command()
