@@ -199,10 +199,19 @@ def eval_headline(report: dict) -> str:
 
 
 def anticipation_table(report: dict) -> str:
-    lines = [f"{'history':<8} {'method':<14} {'ED verb':>8} {'ED noun':>8} {'ED action':>10}  (lower is better)"]
+    """ED per method with the action ED's 95% interval (bootstrap over clips) and, paired, the reference
+    method's difference to each other method."""
+    lines = [f"{'history':<8} {'method':<14} {'ED verb':>8} {'ED noun':>8} {'ED action':>10} {'95% CI':>15} "
+             f"{'ref - method (95% CI)':>28}  (lower is better)"]
     for run in report["result"]["histories"]:
+        paired = run.get("paired", {})
         for method, ed in run["results"].items():
-            lines.append(f"{run['history']:<8} {method:<14} {ed['verb']:8.3f} {ed['noun']:8.3f} {ed['action']:10.3f}")
+            low, high = ed.get("action_ci95", [float("nan")] * 2)
+            delta = paired.get(method)
+            versus = (f"{delta['mean']:+.3f} [{delta['ci95'][0]:+.3f}, {delta['ci95'][1]:+.3f}]" if delta
+                      else ("(reference)" if method == run.get("reference") else ""))
+            lines.append(f"{run['history']:<8} {method:<14} {ed['verb']:8.3f} {ed['noun']:8.3f} {ed['action']:10.3f} "
+                         f"[{low:.3f}, {high:.3f}] {versus:>28}")
         lines.append(f"{'':<8} ({run['windows']} windows of {run['clips']} clips, Z={run['z']}, K={run['k']})")
     return "\n".join(lines) + "\n"
 

