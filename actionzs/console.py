@@ -30,6 +30,7 @@ def setup(verbosity: int = 0) -> None:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
         log.addHandler(handler)
+    log.handlers[0].setStream(sys.stderr)  # the stderr of this run (a test runner swaps it per invocation)
     log.setLevel(level)
     log.propagate = False
     if verbosity >= 2:

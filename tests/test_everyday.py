@@ -317,3 +317,9 @@ def test_eval_refuses_options_its_protocol_would_not_use(tmp_path, args, says):
     captions = _captions(tmp_path / "ucf.json", UCF_CAPTIONS)
     result = run("eval", *[str(captions) if a == "CAPTIONS" else a for a in args])
     assert result.exit_code == 2 and says in one_error_line(result)
+
+
+def test_verbose_lines_reach_each_run_s_own_stderr(ucf_clips):
+    for _ in range(2):  # a second in-process run must not write to the first run's (closed) stream
+        result = run("-v", "predict", ucf_clips[0], "-m", TINY, "--labels", "a,b")
+        assert result.exit_code == 0 and f"loading CLIP model {TINY} on cpu" in result.stderr
