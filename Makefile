@@ -26,7 +26,7 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/caption_hmdb51.py
-	$(PY) benchmarks/anticipation_ego4d.py --limit 60
+	$(PY) benchmarks/anticipation_ego4d.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import defaults
 from .errors import InputError
-from .anticipation.llm_method import LLMSettings
+from .anticipation.settings import LLMSettings
 from .eval.protocols import Protocol
 from .features import Sampling
 from .methods.caption_match import MatchConfig

@@ -201,7 +201,7 @@ def eval_headline(report: dict) -> str:
 def anticipation_table(report: dict) -> str:
     """ED per method with the action ED's 95% interval (bootstrap over clips) and, paired, the reference
     method's difference to each other method."""
-    lines = [f"{'history':<8} {'method':<14} {'ED verb':>8} {'ED noun':>8} {'ED action':>10} {'95% CI':>15} "
+    lines = [f"{'history':<8} {'method':<16} {'ED verb':>8} {'ED noun':>8} {'ED action':>10} {'95% CI':>15} "
              f"{'ref - method (95% CI)':>28}  (lower is better)"]
     for run in report["result"]["histories"]:
         paired = run.get("paired", {})
@@ -210,9 +210,10 @@ def anticipation_table(report: dict) -> str:
             delta = paired.get(method)
             versus = (f"{delta['mean']:+.3f} [{delta['ci95'][0]:+.3f}, {delta['ci95'][1]:+.3f}]" if delta
                       else ("(reference)" if method == run.get("reference") else ""))
-            lines.append(f"{run['history']:<8} {method:<14} {ed['verb']:8.3f} {ed['noun']:8.3f} {ed['action']:10.3f} "
+            lines.append(f"{run['history']:<8} {method:<16} {ed['verb']:8.3f} {ed['noun']:8.3f} {ed['action']:10.3f} "
                          f"[{low:.3f}, {high:.3f}] {versus:>28}")
-        lines.append(f"{'':<8} ({run['windows']} windows of {run['clips']} clips, Z={run['z']}, K={run['k']})")
+        timing = f", LLM {run['llm_seconds_per_window']:.2f} s/window" if run.get("llm_seconds_per_window") else ""
+        lines.append(f"{'':<8} ({run['windows']} windows of {run['clips']} clips, Z={run['z']}, K={run['k']}{timing})")
     return "\n".join(lines) + "\n"
 
 

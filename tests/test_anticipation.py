@@ -102,7 +102,8 @@ def test_constrained_decoding_only_spells_vocabulary_actions():
 @needs_llm
 def test_short_llm_evaluation_on_real_windows_and_fallback():
     from actionzs import api
-    from actionzs.anticipation.llm_method import LLMAnticipator, LLMSettings
+    from actionzs.anticipation.llm_method import LLMAnticipator
+    from actionzs.anticipation.settings import LLMSettings
     from actionzs.eval.protocols import load_protocol
     from actionzs.models.llm import load_llm
 
@@ -114,6 +115,8 @@ def test_short_llm_evaluation_on_real_windows_and_fallback():
         run = report["result"]["histories"][0]
         assert run["windows"] == 1 and 0 <= run["results"]["llm"]["action"] <= 1
         assert report["setup"]["settings"]["decoding"] == decoding
+        assert ("uniform_weights" in run["results"]) == (decoding == "rank")  # the ablation beside the ranker
+        assert run["llm_seconds_per_window"] > 0
     model, tokenizer = load_llm()
     anticipator = LLMAnticipator(model, tokenizer, VOCAB, settings)
     fallback = lambda observed: [[("open", "door")] * 20]  # noqa: E731
@@ -122,16 +125,16 @@ def test_short_llm_evaluation_on_real_windows_and_fallback():
 
 
 def test_unknown_decoding_is_refused():
-    from actionzs.anticipation.llm_method import LLMSettings
+    from actionzs.anticipation.settings import LLMSettings
     from actionzs.errors import InputError
 
     with pytest.raises(InputError, match="decoding"):
         LLMSettings(decoding="beam")
 
 
-def test_candidates_put_pool_futures_first_then_the_ngram_then_repeat_last():
+def test_candidates_put_the_history_first_then_the_ngram_then_pool_futures():
     from actionzs.anticipation.baselines import ActionBigram
-    from actionzs.anticipation.candidates import candidate_futures, unranked_mix
+    from actionzs.anticipation.candidates import candidate_futures, history_futures
     from actionzs.anticipation.data import Window
 
     take, cut, put = ("take", "knife"), ("cut", "onion"), ("put", "knife")
@@ -139,45 +142,105 @@ def test_candidates_put_pool_futures_first_then_the_ngram_then_repeat_last():
     ngram = ActionBigram([Window((take,), (cut, cut, put), 3)])
     observed = [put, take]
     got = candidate_futures(observed, near, ngram, z=3, k=2)
-    assert got[0] == [cut, put, put]  # padded with its last action; the duplicate future is dropped
-    assert got[1] == [put, put, put]
-    assert got[2] == ngram.predict(observed, 3, 2)[0] == [cut, cut, cut]
-    assert got[-1] == [take, take, take]  # repeat-last comes last
+    history = history_futures(observed, 3)
+    assert got[: len(history)] == history and history[0] == [take, take, take]  # repeat-last leads
+    assert got[len(history)] == ngram.predict(observed, 3, 2)[0] == [cut, cut, cut]
+    assert got[-1] == [cut, put, put]  # a pool future, padded with its last action; its duplicate dropped
+    assert [put, put, put] in history  # the third pool future is the history's most frequent action held
     assert len(got) == len({tuple(c) for c in got})
-    mix = unranked_mix(observed, near, ngram, z=3, k=3)  # K-2 nearest futures, the n-gram's best, repeat-last
-    assert mix == [[cut, put, put], [cut, cut, cut], [take, take, take]]
+    assert candidate_futures(observed, [], None, z=3, k=2) == history  # no pool: the history's own
 
 
-@needs_llm
-def test_continuation_scores_equal_a_full_forward_pass():
-    """Random weights (a 2-layer Llama built here from a config, not a trained model), real SmolLM2 tokenizer:
-    the shared prompt cache, batching and right padding must not change any continuation's score."""
+def _tiny_llama(tokenizer):
+    """Random weights: a 2-layer Llama built here from a config (not a trained model)."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    from actionzs.anticipation.llm_method import continuation_logprobs
+    torch.manual_seed(0)
+    return LlamaForCausalLM(LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
+                                        num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2)).eval()
+
+
+def _one_by_one(model, scorer, prompt_ids, continuation):
+    """Per-action log-probabilities of ``continuation`` by a plain forward pass over prompt + continuation."""
+    import torch
+
+    groups = scorer.action_tokens(continuation)
+    ids = [t for g in groups for t in g]
+    with torch.no_grad():
+        logits = model(torch.tensor([prompt_ids + ids])).logits[0].log_softmax(-1)
+    per_token = [float(logits[len(prompt_ids) - 1 + i, t]) for i, t in enumerate(ids)]
+    bounds = np.cumsum([0] + [len(g) for g in groups])
+    return np.array([sum(per_token[a:b]) for a, b in zip(bounds[:-1], bounds[1:])])
+
+
+@needs_llm
+def test_tree_scoring_of_all_candidates_equals_scoring_each_alone():
+    """Random-weight Llama, real SmolLM2 tokenizer: sharing prefixes in one masked pass changes no score."""
+    from actionzs.anticipation.scoring import ContinuationScorer, _prefix_tree
     from actionzs.models.llm import load_llm
 
     _, tokenizer = load_llm()
-    torch.manual_seed(0)
-    model = LlamaForCausalLM(LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
-                                         num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2)).eval()
-    prompt = "Observed: take knife, cut onion\nNext:"
-    continuations = [" put knife", " open door, take paper towel, cut onion", " cut onion, put knife"]
-    got = continuation_logprobs(model, tokenizer, prompt, continuations, batch=2)
-    p = tokenizer(prompt)["input_ids"]
-    for text, score in zip(continuations, got):
-        c = tokenizer(text, add_special_tokens=False)["input_ids"]
-        with torch.no_grad():
-            logits = model(torch.tensor([p + c])).logits[0].log_softmax(-1)
-        expected = sum(float(logits[len(p) - 1 + i, t]) for i, t in enumerate(c)) / len(c)
-        assert score == pytest.approx(expected, abs=1e-4)
-    assert len({round(s, 4) for s in got}) == 3
+    model = _tiny_llama(tokenizer)
+    scorer = ContinuationScorer(model, tokenizer)
+    take, cut, put, towel = ("take", "knife"), ("cut", "onion"), ("put", "knife"), ("take", "paper_towel")
+    continuations = [[take, cut, put], [take, cut, cut, towel], [put], [towel, towel]]
+    prefix, queries = "Each line pair shows actions.\n\n", ["Observed: take knife, cut onion\nNext:", "Observed: \nNext:"]
+    got = scorer.action_logprobs(prefix, queries, continuations)
+    for query, scored in zip(queries, got):
+        prompt_ids = tokenizer(prefix)["input_ids"] + tokenizer(query, add_special_tokens=False)["input_ids"]
+        for continuation, per_action in zip(continuations, scored):
+            assert len(per_action) == len(continuation)
+            np.testing.assert_allclose(per_action, _one_by_one(model, scorer, prompt_ids, continuation), atol=1e-4)
+    sequences = [sum(scorer.action_tokens(c), []) for c in continuations]
+    nodes = _prefix_tree(sequences)[0]
+    assert len(nodes) < sum(map(len, sequences))  # the shared prefix 'take knife, cut onion' is computed once
+
+
+@needs_llm
+@pytest.mark.parametrize("calibration", ["token", "history", "none"])
+def test_candidate_weights_equal_a_direct_computation(calibration):
+    """Random-weight Llama: each calibration's weights, recomputed from plain forward passes by hand."""
+    from actionzs.anticipation.llm_method import LLMAnticipator
+    from actionzs.anticipation.settings import LLMSettings
+    from actionzs.models.llm import load_llm
+
+    _, tokenizer = load_llm()
+    model = _tiny_llama(tokenizer)
+    settings = LLMSettings(z=4, k=2, scored_actions=2, calibration=calibration, sharpness=2.0)
+    anticipator = LLMAnticipator(model, tokenizer, VOCAB, settings)
+    take, cut, put = ("take", "knife"), ("cut", "onion"), ("put", "knife")
+    observed, candidates = [take, cut], [[put, put, cut, cut], [cut, take, take, take], [take, cut, take, cut]]
+    got = anticipator.weights(observed, [], candidates)
+    prefix_ids = tokenizer(anticipator.prefix([]))["input_ids"]
+    scorer = anticipator.scorer
+
+    def summed(query):
+        ids = prefix_ids + tokenizer(query, add_special_tokens=False)["input_ids"]
+        return np.array([_one_by_one(model, scorer, ids, c[:2]).sum() for c in candidates])
+
+    score = summed("Observed: take knife, cut onion\nNext:")
+    if calibration == "token":
+        score = score / np.array([len(sum(scorer.action_tokens(c[:2]), [])) for c in candidates])
+    elif calibration == "history":
+        score = score - summed("Observed: \nNext:")
+    expected = np.exp(2.0 * (score - score.max()))
+    np.testing.assert_allclose(got, expected / expected.sum(), atol=1e-4)
+    assert got.sum() == pytest.approx(1.0) and len(set(np.round(got, 6))) == 3
+
+
+def test_unknown_calibration_is_refused():
+    from actionzs.anticipation.settings import LLMSettings
+    from actionzs.errors import InputError
+
+    with pytest.raises(InputError, match="calibration"):
+        LLMSettings(calibration="platt")
 
 
 @needs_llm
 def test_anticipate_ranks_pool_candidates_from_the_cli(tmp_path):
     from actionzs.anticipation.baselines import ActionBigram
+    from actionzs.anticipation.candidates import history_futures
 
     root = need_data("anticipation/ego4d_lta_v1")
     pool = tmp_path / "pool.jsonl"
@@ -195,6 +258,7 @@ def test_anticipate_ranks_pool_candidates_from_the_cli(tmp_path):
     observed = [("take", "dough"), ("put", "dough"), ("cut", "dough")]
     offered = {w.future[:6] for w in windows} | {(("cut", "dough"),) * 6}
     offered |= {tuple(seq) for seq in ActionBigram(windows).predict(observed, 6, 3)}
+    offered |= {tuple(seq) for seq in history_futures(observed, 6)}
     assert len({tuple(seq) for seq in futures}) == 3
     assert all(tuple(seq) in offered for seq in futures)  # chosen among the candidates, never made up
 
@@ -227,14 +291,42 @@ def test_anticipate_a_real_video_segment_by_segment(tmp_path, data_dir, recognis
 
 @needs_llm
 def test_segment_captions_reach_the_prompt_only_when_the_template_asks():
-    from actionzs.anticipation.llm_method import LLMAnticipator, LLMSettings, load_prompt
+    from actionzs.anticipation.llm_method import LLMAnticipator, load_prompt
+    from actionzs.anticipation.settings import LLMSettings
     from actionzs.models.llm import load_llm
 
     model, tokenizer = load_llm()
     observed = [("take", "knife"), ("cut", "onion")]
     anticipator = LLMAnticipator(model, tokenizer, VOCAB, LLMSettings(z=2))
-    prompt = anticipator.build_prompt(observed, [], ["a man holds a knife", "onion on a board"])
+    prompt = anticipator.prefix([]) + anticipator.query(observed, ["a man holds a knife", "onion on a board"])
     assert prompt.endswith("Seen: a man holds a knife; onion on a board\nObserved: take knife, cut onion\nNext:")
     plain = {k: v for k, v in load_prompt().items() if k != "captions"}
     anticipator = LLMAnticipator(model, tokenizer, VOCAB, LLMSettings(z=2), prompt=plain)
-    assert "Seen:" not in anticipator.build_prompt(observed, [], ["a man holds a knife"])
+    assert "Seen:" not in anticipator.query(observed, ["a man holds a knife"])
+
+
+@needs_llm
+def test_a_gguf_file_is_converted_once_then_loaded_from_the_cache(tmp_path, monkeypatch):
+    """The conversion itself is the embedded default's (every LLM test runs it on a cold cache); here a stand-in
+    writes a random-weight Llama, to show that a .gguf path is converted once, keyed by the file, and reused."""
+    from actionzs.errors import ModelUnavailableError
+    from actionzs.models import llm
+
+    _, tokenizer = llm.load_llm()
+    calls = []
+
+    def fake_convert(gguf, converted):
+        calls.append((gguf, converted))
+        _tiny_llama(tokenizer).save_pretrained(converted)
+        tokenizer.save_pretrained(converted)
+
+    monkeypatch.setattr(llm, "_convert", fake_convert)
+    gguf = tmp_path / "my-model.Q4_K_M.gguf"
+    gguf.write_bytes(b"GGUF stand-in")
+    for _ in range(2):
+        model, _ = llm.load_llm(str(gguf))
+        assert model.config.num_hidden_layers == 2
+    assert len(calls) == 1 and calls[0][1].parent == tmp_path / "cache" / "llm"
+    assert calls[0][1].name.startswith("my-model.Q4_K_M-")
+    with pytest.raises(ModelUnavailableError, match="no such GGUF file"):
+        llm.load_llm(str(tmp_path / "missing.gguf"))

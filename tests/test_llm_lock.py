@@ -19,7 +19,7 @@ CHILD = textwrap.dedent("""
 
     from actionzs.models import llm
 
-    def slow_convert(converted: Path) -> None:
+    def slow_convert(gguf: Path, converted: Path) -> None:
         with open(sys.argv[1], "a") as log:
             log.write("converted\\n")
         tmp = converted.with_name(converted.name + ".partial")
@@ -32,7 +32,7 @@ CHILD = textwrap.dedent("""
                 shutil.copy(minilm / name, tmp / name)
         tmp.replace(converted)
 
-    llm._convert_embedded = slow_convert
+    llm._convert = slow_convert
     model, tokenizer = llm.load_llm()
     print(type(model).__name__, tokenizer("take knife")["input_ids"][:1])
 """)

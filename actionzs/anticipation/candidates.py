@@ -1,12 +1,12 @@
-"""Continuations the LLM chooses among when it ranks instead of generating: what followed the most similar
-pool sequences, what the pool's n-gram model predicts, and the last observed action held on; and continuations
-read from the structure of the observed history itself (activities repeat: the last few actions cycle)."""
+"""Continuations the LLM weighs when it ranks instead of generating: read from the structure of the observed
+history itself (activities repeat: the last few actions cycle), predicted by the pool's n-gram model, and what
+followed the most similar pool sequences."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from .baselines import ActionBigram, repeat_last
+from .baselines import ActionBigram
 from .data import Action, Window
 
 
@@ -24,17 +24,10 @@ def _pool_futures(nearest: list[Window], z: int) -> list[list[Action]]:
 
 def candidate_futures(observed: list[Action], nearest: list[Window], ngram: ActionBigram | None, z: int,
                       k: int) -> list[list[Action]]:
-    """Distinct Z-action sequences: nearest pool futures first, then the n-gram's K, then repeat-last."""
+    """Distinct Z-action sequences: the history's own (``history_futures``), the n-gram's K, then what followed
+    the nearest pool sequences."""
     model = ngram.predict(observed, z, k) if ngram else []
-    return distinct([*_pool_futures(nearest, z), *model, *repeat_last(observed, z, 1)])
-
-
-def unranked_mix(observed: list[Action], nearest: list[Window], ngram: ActionBigram, z: int, k: int) -> list[list[Action]]:
-    """The ranker's ablation: the same kinds of candidate in a fixed mix (K-2 nearest futures, the n-gram's
-    best, repeat-last), no LLM. The gap to the ranked K is what the LLM itself adds."""
-    chosen = distinct([*_pool_futures(nearest, z)[: max(k - 2, 0)], *ngram.predict(observed, z, 1),
-                        *repeat_last(observed, z, 1)])
-    return chosen[:k]
+    return distinct([*history_futures(observed, z), *model, *_pool_futures(nearest, z)])
 
 
 CYCLES = (1, 2, 3, 4, 6, 8)  # history suffixes whose repetition is a candidate

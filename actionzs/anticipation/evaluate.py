@@ -3,13 +3,14 @@ in-context pools and fitted baselines never containing windows of the evaluated 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError
 from .baselines import ActionBigram, MostFrequent, repeat_last
-from .candidates import candidate_futures, distinct, history_futures, unranked_mix
+from .candidates import candidate_futures, distinct, history_futures
 from .data import Vocabulary, clip_folds, format_actions, lta_edit_distance, read_windows
 from .icl import ExamplePool
 from .selection import choose_k
@@ -37,7 +38,8 @@ def test_windows(root: Path, history: str, subset: bool, vocab: Vocabulary):
 
 def evaluate_anticipation(root, history: str = "gt", subset: bool = True, limit: int | None = None, folds: int = 5,
                           llm=None, embedder=None, settings=None, on_window=None) -> dict:
-    """ED verb/noun/action per method; ``llm`` is an LLMAnticipator (omit it for the baselines alone)."""
+    """ED verb/noun/action per method; ``llm`` is an LLMAnticipator (omit it for the baselines alone).
+    ``on_window(expected=n)`` announces the windows to come, then ``on_window()`` marks each one done."""
     root = Path(root).expanduser()
     if history not in ("gt", "recog"):
         raise InputError(f"history must be 'gt' or 'recog', got {history!r}")
@@ -46,11 +48,14 @@ def evaluate_anticipation(root, history: str = "gt", subset: bool = True, limit:
     evaluated, _ = test_windows(root, history, subset, vocab)
     if limit:
         evaluated = [evaluated[i] for i in np.unique(np.linspace(0, len(evaluated) - 1, limit).round().astype(int))]
+    if on_window:
+        on_window(expected=len(evaluated))  # the bar's total, so that it shows an ETA
     pool_fold = clip_folds(pool_all, folds)
     fold_of_clip = {w.clip: f for w, f in zip(pool_all, pool_fold)}
     z, k = (settings.z, settings.k) if settings else (20, 5)
     totals: dict[str, dict[str, list]] = {}
     fitted: dict[int, tuple] = {}
+    llm_seconds = 0.0
     pool_embeddings = embedder.encode([format_actions(w.observed) for w in pool_all]) if llm else None
     for window in evaluated:
         fold = fold_of_clip[window.clip]
@@ -71,10 +76,12 @@ def evaluate_anticipation(root, history: str = "gt", subset: bool = True, limit:
             assert all(ex.clip != window.clip for ex in chosen)  # folds: never the evaluated clip
             nearest = examples.nearest(query, settings.candidates) if settings.decoding == "rank" else []
             assert all(w.clip != window.clip for w in nearest)
-            candidates = candidate_futures(observed, nearest, bigram, z, k) if nearest else None
+            candidates = candidate_futures(observed, nearest, bigram, z, k) if settings.decoding == "rank" else None
+            started = time.perf_counter()
             predictions["llm"] = llm.predict(observed, chosen, candidates, fallback=lambda o: bigram.predict(o, z, 1))
-            if candidates:
-                predictions["unranked_mix"] = unranked_mix(observed, nearest, bigram, z, k)
+            llm_seconds += time.perf_counter() - started
+            if candidates:  # the ablation: the same candidates and set choice, the LLM's weights made uniform
+                predictions["uniform_weights"] = choose_k(candidates, np.ones(len(candidates)), k)
         for method, sequences in predictions.items():
             for part, value in lta_edit_distance(sequences, list(window.future), z).items():
                 totals.setdefault(method, {}).setdefault(part, []).append(value)
@@ -87,4 +94,5 @@ def evaluate_anticipation(root, history: str = "gt", subset: bool = True, limit:
     for method, bounds in summary["intervals"].items():
         results[method]["action_ci95"] = bounds
     return {"history": history, "windows": len(evaluated), "clips": len({w.clip for w in evaluated}), "folds": folds,
-            "z": z, "k": k, "results": results, "reference": reference, "paired": summary["differences"]}
+            "z": z, "k": k, "results": results, "reference": reference, "paired": summary["differences"],
+            "llm_seconds_per_window": llm_seconds / len(evaluated) if llm else None}

@@ -31,6 +31,8 @@ class ExamplePool:
         self.index = CosineIndex(embeddings)
 
     def nearest(self, query: np.ndarray, n: int) -> list:
+        if n <= 0:
+            return []
         _, ids = self.index.search(query[None], min(n, len(self.windows)))
         return [self.windows[i] for i in ids[0]]
 

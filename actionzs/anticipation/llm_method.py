@@ -1,17 +1,20 @@
-"""LLM-prompted anticipation: in-context examples chosen by MMR; the LLM either ranks candidate continuations
-by their likelihood after the prompt, or generates under a constraint that spells only vocabulary actions."""
+"""LLM-prompted anticipation. With decoding "rank" (the default) the LLM weighs candidate continuations (from
+the observed history's structure, the pool and its n-gram) by their calibrated likelihood after the prompt, and
+the K-set with the least expected best-of-K edit distance under those weights is the answer; with "generate" it
+writes the sequences under a constraint that spells only vocabulary actions."""
 
 from __future__ import annotations
 
-import copy
-from dataclasses import asdict, dataclass
-
+import numpy as np
 import torch
 
 from ..config import read_yaml
 from ..errors import InputError
 from ..resources import data_dir
 from .data import Action, Vocabulary, format_actions
+from .scoring import ContinuationScorer, calibrated_scores
+from .selection import choose_k
+from .settings import LLMSettings
 
 _END = -1
 
@@ -58,26 +61,6 @@ class VocabularyConstraint:
         return options
 
 
-@dataclass
-class LLMSettings:
-    examples: int = 8
-    fetch: int = 40
-    lam: float = 0.7
-    k: int = 5
-    z: int = 20
-    temperature: float = 0.6
-    seed: int = 0
-    decoding: str = "rank"  # "rank" candidate continuations (needs a pool) or "generate" under the constraint
-    candidates: int = 20  # nearest pool futures offered to the ranker (plus the n-gram's and repeat-last)
-
-    def __post_init__(self):
-        if self.decoding not in ("rank", "generate"):
-            raise InputError(f"decoding must be 'rank' or 'generate', got {self.decoding!r}")
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
 def load_prompt(path=None) -> dict:
     source = path or data_dir("prompts") / "anticipation.yaml"
     data = read_yaml(source)
@@ -91,31 +74,42 @@ class LLMAnticipator:
         self.model, self.tokenizer, self.vocab, self.settings = model, tokenizer, vocab, settings
         self.prompt = prompt or load_prompt()
         self.constraint = VocabularyConstraint(vocab, tokenizer, settings.z)
+        self.scorer = ContinuationScorer(model, tokenizer)
 
-    def build_prompt(self, observed: list[Action], examples, captions: list[str] | None = None) -> str:
-        p = self.prompt
-        text = p["instruction"].strip() + "\n\n"
+    def prefix(self, examples) -> str:
+        """The instruction and the in-context examples: the part of the prompt every query shares."""
+        text = self.prompt["instruction"].strip() + "\n\n"
         for ex in reversed(list(examples)):  # the most relevant example ends up next to the query
-            text += p["example"].format(observed=format_actions(ex.observed), future=format_actions(ex.future[: self.settings.z]))
-        if captions and "captions" in p:
-            text += p["captions"].format(captions="; ".join(c for c in captions if c))
-        return text + p["query"].format(observed=format_actions(observed))
+            text += self.prompt["example"].format(observed=format_actions(ex.observed),
+                                                  future=format_actions(ex.future[: self.settings.z]))
+        return text
+
+    def query(self, observed: list[Action], captions: list[str] | None = None) -> str:
+        text = ""
+        if captions and "captions" in self.prompt:
+            text += self.prompt["captions"].format(captions="; ".join(c for c in captions if c))
+        return text + self.prompt["query"].format(observed=format_actions(observed))
 
     def predict(self, observed: list[Action], examples, candidates=None, fallback=None,
                 captions: list[str] | None = None) -> list[list[Action]]:
-        """K sequences of Z actions. With ``candidates`` and decoding "rank": the K the LLM finds likeliest
-        after the prompt; otherwise generated (greedy, then K-1 samples), an answer that parses to nothing
-        falling back to ``fallback(observed)`` (e.g. the n-gram baseline) and short ones padded. ``captions``
-        of the observed segments go into the prompt when its template has a 'captions' line."""
-        prompt = self.build_prompt(observed, examples, captions)
+        """K sequences of Z actions. With ``candidates`` and decoding "rank": the K-set chosen under the LLM's
+        weights; otherwise generated (greedy, then K-1 samples), an answer that parses to nothing falling back
+        to ``fallback(observed)`` (e.g. the n-gram baseline) and short ones padded. ``captions`` of the observed
+        segments go into the prompt when its template has a 'captions' line."""
         if candidates and self.settings.decoding == "rank":
-            return self.rank(prompt, candidates)
-        return self.generate(prompt, observed, fallback)
+            return choose_k(candidates, self.weights(observed, examples, candidates, captions), self.settings.k)
+        return self.generate(self.prefix(examples) + self.query(observed, captions), observed, fallback)
 
-    def rank(self, prompt: str, candidates: list[list[Action]]) -> list[list[Action]]:
-        scores = continuation_logprobs(self.model, self.tokenizer, prompt, [" " + format_actions(c) for c in candidates])
-        order = sorted(range(len(candidates)), key=lambda i: -scores[i])
-        return [candidates[i] for i in order[: self.settings.k]]
+    def weights(self, observed: list[Action], examples, candidates: list[list[Action]],
+                captions: list[str] | None = None) -> np.ndarray:
+        """Probabilities over the candidates: a softmax of their calibrated scores (first ``scored_actions``)."""
+        s = self.settings
+        queries = [self.query(observed, captions)] + ([self.query([])] if s.calibration == "history" else [])
+        scored = self.scorer.action_logprobs(self.prefix(examples), queries,
+                                             [c[: s.scored_actions] for c in candidates])
+        scores = calibrated_scores(scored, s.calibration, self.scorer.token_counts(candidates, s.scored_actions))
+        weights = np.exp(s.sharpness * (scores - scores.max()))
+        return weights / weights.sum()
 
     @torch.no_grad()
     def generate(self, prompt: str, observed: list[Action], fallback=None) -> list[list[Action]]:
@@ -144,24 +138,3 @@ class LLMAnticipator:
             return fallback(observed)[0] if fallback else [observed[-1]] * z
         return (actions + [actions[-1]] * z)[:z]
 
-
-@torch.no_grad()
-def continuation_logprobs(model, tokenizer, prompt: str, continuations: list[str], batch: int = 8) -> list[float]:
-    """Mean log-probability per token of each continuation after ``prompt``. The prompt is run once and its
-    key/value cache shared by every continuation (batches of ``batch`` bound the memory)."""
-    prompt_ids = tokenizer(prompt, return_tensors="pt")["input_ids"].to(model.device)
-    out = model(prompt_ids, use_cache=True)
-    first = out.logits[0, -1].log_softmax(-1)
-    scores = []
-    for start in range(0, len(continuations), batch):
-        ids = [tokenizer(c, add_special_tokens=False)["input_ids"] for c in continuations[start:start + batch]]
-        tokens = torch.full((len(ids), max(map(len, ids))), tokenizer.eos_token_id or 0)
-        for i, t in enumerate(ids):  # right padding: a causal model never lets padding change earlier tokens
-            tokens[i, : len(t)] = torch.tensor(t)
-        cache = copy.deepcopy(out.past_key_values)
-        cache.batch_repeat_interleave(len(ids))
-        logits = model(tokens.to(model.device), past_key_values=cache, use_cache=True).logits.log_softmax(-1)
-        for i, t in enumerate(ids):
-            after = logits[i, : len(t) - 1].gather(1, tokens[i, 1 : len(t), None].to(logits.device))[:, 0]
-            scores.append(float((first[t[0]] + after.sum()) / len(t)))
-    return scores

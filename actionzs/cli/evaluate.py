@@ -14,7 +14,7 @@ ANTICIPATION_OPTIONS = ("history", "limit", "all_windows", "llm", "decoding")
 
 
 def _anticipation(history, limit, all_windows, llm, decoding):
-    from ..anticipation.llm_method import LLMSettings
+    from ..anticipation.settings import LLMSettings
     from ..options import AnticipationOptions
 
     return AnticipationOptions(history=history, limit=limit, subset=not all_windows,
@@ -28,7 +28,7 @@ anticipation_options = bundle(
     click.option("--limit", type=click.IntRange(min=1), default=None, help="[anticipation] evaluate this many windows, evenly spread."),
     click.option("--all-windows", is_flag=True, help="[anticipation] every window, not the 600-window subset."),
     click.option("--llm", default=defaults.LLM, show_default=True,
-                 help="[anticipation] causal LM, or 'none' for the baselines only."),
+                 help="[anticipation] causal LM (Hugging Face name, folder or .gguf file), or 'none' for the baselines only."),
     click.option("--decoding", type=click.Choice(["rank", "generate"]), default="rank", show_default=True,
                  help="[anticipation] the LLM ranks candidate continuations, or generates (see anticipate --help)."),
 )
@@ -121,8 +121,16 @@ def eval_(request, list_protocols, sampling, anticipation, captions, cache, runt
     uses_clip = request.adapter is None and method == "clip"
     request = dataclasses.replace(request, model=configured_model(request.model, uses_clip))
     with progress("windows" if request.protocol.kind == "anticipation" else "videos") as bar:
+
+        def advance(expected: int | None = None):  # expected: more items announced (the bar's total, for an ETA)
+            if expected:
+                bar.total = (bar.total or 0) + expected
+                bar.refresh()
+            else:
+                bar.update(1)
+
         report = evaluate(request, sampling=sampling, captions=captions, anticipation=anticipation, cache=cache,
-                          runtime=runtime, on_item=lambda: bar.update(1))
+                          runtime=runtime, on_item=advance)
     warnings = list(data_warnings(report))
     if report["setup"].get("untrained"):
         from ..models.tiny import UNTRAINED_WARNING

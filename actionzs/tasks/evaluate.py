@@ -28,7 +28,7 @@ def evaluate(request: EvalRequest, *, sampling: Sampling = Sampling(), captions:
              anticipation: AnticipationOptions | None = None, cache=None, runtime: Runtime = Runtime(),
              on_item=None) -> dict:
     """The report of ``request``: ``protocol``, ``setup`` (everything needed to reproduce it) and ``result``.
-    ``on_item()`` is called for each video or window evaluated."""
+    ``on_item()`` is called for each video or window evaluated; ``on_item(expected=n)`` announces n more."""
     from ..provenance import provenance
 
     captions = captions or CaptionOptions()
