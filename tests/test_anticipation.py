@@ -330,3 +330,10 @@ def test_a_gguf_file_is_converted_once_then_loaded_from_the_cache(tmp_path, monk
     assert calls[0][1].name.startswith("my-model.Q4_K_M-")
     with pytest.raises(ModelUnavailableError, match="no such GGUF file"):
         llm.load_llm(str(tmp_path / "missing.gguf"))
+
+
+def test_in_context_examples_default_by_decoding_and_an_explicit_count_stays():
+    from actionzs.anticipation.settings import LLMSettings
+
+    assert LLMSettings().examples == 0 and LLMSettings(decoding="generate").examples == 8
+    assert LLMSettings(decoding="generate", examples=2).examples == 2 and LLMSettings(examples=3).examples == 3

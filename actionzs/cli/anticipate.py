@@ -18,8 +18,9 @@ _LLM = LLMSettings()
 
 llm_options = bundle(
     "settings", _settings,
-    click.option("--examples", type=click.IntRange(min=0), default=_LLM.examples, show_default=True,
-                 help="In-context examples (MMR over --pool)."),
+    click.option("--examples", type=click.IntRange(min=0), default=None,
+                 help="In-context examples (MMR over --pool) [default: 0 to rank (they did not help the 135M model "
+                      "rank), 8 to generate]."),
     click.option("--fetch", type=click.IntRange(min=1), default=_LLM.fetch, show_default=True,
                  help="Nearest pool sequences MMR chooses from."),
     click.option("--mmr-lambda", type=click.FloatRange(0, 1), default=_LLM.lam, show_default=True,
