@@ -23,6 +23,7 @@ def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm
     from ..anticipation.settings import LLMSettings
     from ..models.embedder import load_embedder
     from ..models.llm import load_llm
+    from ..provenance import provenance
 
     if recognition.method not in ("clip", "caption"):
         raise InputError(f"recognise must be 'clip' or 'caption', got {recognition.method!r}")
@@ -52,8 +53,6 @@ def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm
     captions = [p.caption for p in parts] if recognition.describe and parts else None
     sequences = LLMAnticipator(language_model, tokenizer, vocabulary, settings).predict(
         actions, examples, candidates, captions=captions)
-    from ..provenance import provenance
-
     return {"video": str(video) if video else None, "observed": [list(a) for a in actions],
             "segments": [p.as_dict() for p in parts], "recognised_by": recognition.method if parts else None,
             "examples": len(examples), "llm": llm, "decoding": "rank" if candidates else "generate",
