@@ -27,6 +27,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/caption_hmdb51.py
 	$(PY) benchmarks/anticipation_ego4d.py
+	$(PY) benchmarks/anticipation_llm_ceiling.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
