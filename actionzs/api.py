@@ -1,7 +1,7 @@
 """The Python API: the CLI's tasks and their option types, for use from your own code.
 
     >>> from actionzs import api
-    >>> report = api.predict(["clip.mp4"], labels="ucf101", model="ViT-B-16:openai")
+    >>> report = api.predict(["clip.mp4"], api.PredictRequest(labels="ucf101", model="ViT-B-16:openai"))
     >>> report.predictions[0].top[0]
     >>> clf = api.ZeroShotClassifier("ViT-B-16:openai", "ucf101")  # the model loaded, the labels encoded, once
     >>> clf(["a.mp4", "b.mp4"]).predictions; clf.scores(features)
@@ -12,9 +12,8 @@ Each job lives in its own module under ``actionzs.tasks``; this module only gath
 
 from .cache import FeatureCache
 from .eval.protocols import load_protocol
-from .features import Sampling
-from .options import (AdaptRequest, AnticipationOptions, CaptionOptions, CurriculumOptions, EvalRequest, Recognition,
-                      TrainConfig, Windowing)
+from .options import (AdaptRequest, AnticipationOptions, CaptionOptions, CaptionRequest, CurriculumOptions, EvalRequest,
+                      PredictRequest, Recognition, Sampling, TrainConfig, Windowing)
 from .runtime import Runtime
 from .tasks.adapt import AdaptResult, adapt
 from .tasks.anticipate import anticipate
@@ -25,9 +24,9 @@ from .tasks.predict import (AdaptedClassifier, PredictReport, Ranked, VideoClass
 from .timeline.report import TimelineReport
 
 __all__ = [
-    "AdaptedClassifier", "Runtime", "VideoClassifier", "ZeroShotClassifier", "AdaptRequest", "AdaptResult", "AnticipationOptions", "CaptionOptions", "CaptionReport", "CurriculumOptions",
-    "EvalRequest",
-    "FeatureCache", "PredictReport", "Ranked", "Recognition", "Sampling", "TrainConfig", "VideoPrediction", "adapt",
-    "anticipate", "caption", "evaluate", "evaluate_anticipation", "evaluate_captions", "evaluate_videos", "load_protocol",
-    "predict", "TimelineReport", "Windowing",
+    "AdaptRequest", "AdaptResult", "AdaptedClassifier", "AnticipationOptions", "CaptionOptions", "CaptionReport",
+    "CaptionRequest", "CurriculumOptions", "EvalRequest", "FeatureCache", "PredictReport", "PredictRequest", "Ranked",
+    "Recognition", "Runtime", "Sampling", "TimelineReport", "TrainConfig", "VideoClassifier", "VideoPrediction",
+    "Windowing", "ZeroShotClassifier", "adapt", "anticipate", "caption", "evaluate", "evaluate_anticipation",
+    "evaluate_captions", "evaluate_videos", "load_protocol", "predict",
 ]

@@ -21,8 +21,10 @@ BATCH_SIZE = {"cpu": 32, "gpu": 256}  # frames per encoder call (ViT-B on a 2-co
 FRAMES = 8  # TSN segments per view
 CAPTION_WINDOW_S = 2.0  # seconds per captioned window, and between window starts
 SEGMENTS = 8  # observed segments of a video for anticipation
+DECODE_STALL_S = 300.0  # a decoding worker that delivers no video for this long is stuck: that file is skipped
 
 ADAPTER = "prototype"
+METHOD = "clip"  # the zero-shot method of predict and eval
 
 
 def cache_dir() -> Path:

@@ -7,7 +7,6 @@ D the encoder's embedding size. Methods decide how to pool them.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -15,52 +14,22 @@ import numpy as np
 import torch
 
 from .cache import FeatureCache
-from .defaults import FRAMES
+from .defaults import BATCH_SIZE, DECODE_STALL_S
 from .errors import ActionzsError, InputError, VideoError
+from .options import Sampling
+from .runtime import worker_context
 from .video import multiview_indices, open_video, prepare
 
 
-MAX_FRAMES_PER_VIDEO = 1024  # frames x clips x crops: 1024 frames at 224 px are 0.6 GB of float pixels
-
-
-@dataclass(frozen=True)
-class Sampling:
-    """Which frames and views an encoder sees (recorded in reports and part of the cache key).
-
-    ``stride=None`` samples TSN segments (one frame from each of ``frames`` equal segments); a stride samples
-    dense clips of ``frames`` frames, ``stride`` apart. ``clips`` temporal views x ``crops`` (1 or 3) spatial views.
-    """
-
-    frames: int = FRAMES
-    clips: int = 1
-    crops: int = 1
-    stride: int | None = None
-
-    def __post_init__(self):
-        if self.frames < 1 or self.clips < 1 or (self.stride is not None and self.stride < 1):
-            raise InputError(f"invalid sampling {self}: frames, clips and stride must be positive")
-        if self.crops not in (1, 3):
-            raise InputError(f"spatial crops must be 1 or 3, got {self.crops}")
-        if self.frames * self.clips * self.crops > MAX_FRAMES_PER_VIDEO:
-            raise InputError(f"--frames {self.frames} x --clips {self.clips} x --crops {self.crops} = "
-                             f"{self.frames * self.clips * self.crops} frames per video; at most {MAX_FRAMES_PER_VIDEO}")
-
-    @property
-    def key(self) -> str:
-        temporal = f"seg{self.frames}" if self.stride is None else f"dense{self.frames}s{self.stride}"
-        return f"{temporal}x{self.clips}clips x{self.crops}crops".replace(" ", "")
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-def video_pixels(path: str | Path, pixel, sampling: Sampling, rng: np.random.Generator | None = None) -> torch.Tensor:
-    """Decode and prepare the sampled views of one video: ``float32 [clips*crops, frames, 3, S, S]``.
+def video_pixels(path: str | Path, pixel, sampling: Sampling, rng: np.random.Generator | None = None,
+                 backend: str = "auto") -> torch.Tensor:
+    """Decode (with the ``backend`` library) and prepare the sampled views of one video:
+    ``float32 [clips*crops, frames, 3, S, S]``.
 
     With ``rng`` (training) one clip is drawn with random TSN offsets instead of the test-time views."""
     from .video import segment_indices
 
-    with open_video(path) as video:
+    with open_video(path, backend) as video:
         if rng is not None:
             indices = segment_indices(len(video), sampling.frames, train=True, rng=rng)[None]
         else:
@@ -77,20 +46,22 @@ def extract(
     decode: Callable[[Path], torch.Tensor],
     embed: Callable[[torch.Tensor], np.ndarray],
     cache: FeatureCache | None = None,
-    batch_size: int = 64,
+    batch_size: int = BATCH_SIZE["cpu"],
     workers: int = 0,
+    stall_s: float = DECODE_STALL_S,
 ) -> Iterator[tuple[str, np.ndarray | None, str | None]]:
     """Yield ``(path, features, None)`` or ``(path, None, error line)`` per video, in input order; bad videos never
     stop the batch.
 
     Cache hits are read, never decoded. Misses are decoded by ``decode(path) -> [V, T, 3, S, S]`` in ``workers``
-    processes (a torch DataLoader; 0 decodes here) while ``embed([N, T, 3, S, S]) -> [N, ...]`` runs the model on
+    clean processes (a torch DataLoader; 0 decodes here; a video not decoded within ``stall_s`` s of being awaited
+    is an error line, see ``decoded``) while ``embed([N, T, 3, S, S]) -> [N, ...]`` runs the model on
     the clips of as many videos as fill ``batch_size`` frames; each video's features go to the cache as they come.
     ``decode`` must be picklable (a module-level function or a partial of one)."""
     cache = cache or FeatureCache(enabled=False)
     plan = [_locate(str(path), cache, key, sampling.key) for path in paths]
     misses = [path for path, _, error, hit in plan if error is None and not hit]
-    computed = _embedded(misses, decode, embed, batch_size, workers) if misses else iter(())
+    computed = _embedded(misses, decode, embed, batch_size, workers, stall_s) if misses else iter(())
     for path, digest, error, hit in plan:
         if error is not None:
             yield path, None, error
@@ -133,13 +104,40 @@ class _Decoded(torch.utils.data.Dataset):
             return None, exc
 
 
-def _embedded(paths: list[str], decode, embed, batch_size: int, workers: int):
+def decoded(paths: list[str], decode, workers: int, stall_s: float = DECODE_STALL_S):
+    """``(pixels, None)`` or ``(None, error)`` per path, in order, decoded in ``workers`` clean processes
+    (``runtime.worker_context``; 0 decodes here, and so does a single video, which no worker could overlap with
+    the model). When no video arrives for ``stall_s`` seconds, the one awaited gets an error line, its workers are
+    stopped, and fresh ones decode the rest: a stuck decoder never stalls a run."""
+    if workers == 0 or len(paths) <= 1:
+        yield from (_Decoded(paths, decode)[i] for i in range(len(paths)))
+        return
+    start = 0
+    while start < len(paths):
+        rest = _Decoded(paths[start:], decode)
+        loader = torch.utils.data.DataLoader(rest, batch_size=None, shuffle=False, collate_fn=_as_is,
+                                             num_workers=min(workers, len(rest)), timeout=stall_s,
+                                             multiprocessing_context=worker_context())
+        batches = iter(loader)
+        try:
+            for item in batches:
+                start += 1
+                yield item
+            return
+        except RuntimeError as exc:
+            if "timed out" not in str(exc):
+                raise
+            yield None, VideoError(paths[start], f"decoding made no progress for {stall_s:g} s; skipped")
+            start += 1
+        finally:
+            batches._shutdown_workers()  # a stuck worker is terminated here, not waited for
+
+
+def _embedded(paths: list[str], decode, embed, batch_size: int, workers: int, stall_s: float = DECODE_STALL_S):
     """(features, None) or (None, error line) per path, in order: decoding overlapped with the model's work."""
-    loader = torch.utils.data.DataLoader(_Decoded(paths, decode), batch_size=None, shuffle=False,
-                                         num_workers=min(workers, len(paths)), collate_fn=_as_is)
     pending: list[tuple[torch.Tensor | None, ActionzsError | None]] = []
     frames = 0
-    for pixels, error in loader:
+    for pixels, error in decoded(paths, decode, workers, stall_s):
         if error is not None and not isinstance(error, VideoError):
             raise error
         pending.append((pixels, error))

@@ -1,15 +1,24 @@
-"""faiss inner-product indexes over unit vectors (cosine similarity): class sentences, example pools."""
+"""faiss inner-product indexes over unit vectors (cosine similarity): class sentences, example pools.
+
+faiss is imported when an index is built, so that methods without one (CLIP, X-CLIP, the adapters) run where
+faiss is not installed."""
 
 from __future__ import annotations
 
-import faiss
 import numpy as np
+
+from .errors import InputError
 
 
 class CosineIndex:
     """Exact search; vectors are unit-normalised on the way in so inner product is cosine similarity."""
 
     def __init__(self, vectors: np.ndarray, owners: np.ndarray | None = None):
+        try:
+            import faiss
+        except ImportError as exc:
+            raise InputError(f"the caption method and anticipation's example search need faiss ({exc}): "
+                             f"pip install faiss-cpu") from exc
         vectors = _unit(vectors)
         self.index = faiss.IndexFlatIP(vectors.shape[1])
         self.index.add(vectors)

@@ -1,14 +1,22 @@
-"""Where and how models run: the device, the numeric precision, frames per encoder call, decoding processes.
+"""Where and how models run: the device, the numeric precision, frames per encoder call, decoding processes and
+the decoder library.
 
 ``Runtime`` is what a caller asks for (``auto`` allowed); ``resolve()`` turns it into what this machine really
 has, or fails in one line before any work. ``auto`` precision never picks one slower than fp32: on GPUs half
 precision is faster; on CPUs bf16 is faster only with AMX tiles (on an AVX512-BF16 CPU without AMX,
 benchmarks/throughput.py measured bf16 autocast at 0.60-0.65x fp32), so CPUs without AMX stay in fp32.
+
+Decoding workers start clean: never forked from a process whose FFmpeg decoder threads (or CUDA context) are
+alive, a known way to deadlock a child. Linux and macOS use a fork server (one clean process, started on first
+use with torch and PyAV imported, that forks the workers cheaply), Windows spawns. On a CPU the model needs the
+cores, so decoding gets the spare ones (at most ``CPU_MAX_WORKERS``); on a GPU the cores have nothing else to
+do, so decoding gets all but one (at most ``GPU_MAX_WORKERS``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 from dataclasses import asdict, dataclass, replace
 
@@ -17,15 +25,33 @@ from .errors import InputError
 
 DEVICES = ("auto", "cpu", "cuda", "mps")  # cuda may carry an index: cuda:1
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+DECODERS = ("auto", "pyav", "decord")  # auto: decord where it reads the file, else PyAV
+CPU_MAX_WORKERS = 4
+GPU_MAX_WORKERS = 32  # past this, the workers' prefetched pixels cost more memory than they win in speed
+WORKER_PRELOAD = ["actionzs.features"]  # imported once in the fork server, not in every worker
 
 
-def default_workers() -> int:
-    """Decoding processes beside the one running the model: one per spare core, at most 4, none on one core."""
+def cores() -> int:
     try:
-        cores = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except AttributeError:  # macOS, Windows
-        cores = os.cpu_count() or 1
-    return max(0, min(4, cores - 1))
+        return os.cpu_count() or 1
+
+
+def default_workers(device: str = "cpu") -> int:
+    """Decoding processes beside the one running the model: one per spare core, none on one core; at most
+    ``CPU_MAX_WORKERS`` when the model runs on the CPU, ``GPU_MAX_WORKERS`` on a GPU."""
+    cap = CPU_MAX_WORKERS if device == "cpu" else GPU_MAX_WORKERS
+    return max(0, min(cap, cores() - 1))
+
+
+def worker_context():
+    """The multiprocessing context that decoding workers start in: a fork server where there is one, else spawn."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(WORKER_PRELOAD)
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 @dataclass(frozen=True)
@@ -33,7 +59,8 @@ class Runtime:
     device: str = "auto"
     precision: str = "auto"
     batch_size: int | None = None  # frames per encoder call; None: BATCH_SIZE[device kind]
-    workers: int | None = None  # None: default_workers()
+    workers: int | None = None  # None: default_workers(device)
+    decoder: str = "auto"  # auto, pyav or decord
 
     def __post_init__(self):
         if self.precision not in PRECISIONS:
@@ -42,12 +69,14 @@ class Runtime:
             raise InputError(f"--batch-size: must be at least 1, got {self.batch_size}")
         if self.workers is not None and self.workers < 0:
             raise InputError(f"--workers: must be 0 or more, got {self.workers}")
+        if self.decoder not in DECODERS:
+            raise InputError(f"--decoder: expected one of {', '.join(DECODERS)}, got {self.decoder!r}")
 
     def resolve(self) -> "Runtime":
         """The concrete device, precision and worker count on this machine; one-line InputError when absent."""
         device = resolve_device(self.device)
         precision = resolve_precision(self.precision, device)
-        workers = default_workers() if self.workers is None else self.workers
+        workers = default_workers(device) if self.workers is None else self.workers
         batch_size = self.batch_size or BATCH_SIZE["cpu" if device == "cpu" else "gpu"]
         return replace(self, device=device, precision=precision, batch_size=batch_size, workers=workers)
 

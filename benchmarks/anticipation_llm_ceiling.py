@@ -29,7 +29,7 @@ from actionzs.anticipation.evaluate import test_windows
 from actionzs.anticipation.icl import ExamplePool
 from actionzs.anticipation.llm_method import LLMAnticipator
 from actionzs.anticipation.selection import choose_k
-from actionzs.anticipation.settings import LLMSettings
+from actionzs.options import LLMSettings
 from actionzs.anticipation.statistics import paired_summary
 from actionzs.console import setup
 from actionzs.defaults import LLM

@@ -18,8 +18,7 @@ from pathlib import Path
 
 from actionzs.api import CaptionOptions, EvalRequest, evaluate_captions
 from actionzs.eval.protocols import load_protocol
-from actionzs.methods.caption_match import MatchConfig
-from actionzs.text.corpora import DescriptionConfig
+from actionzs.options import DescriptionConfig, MatchConfig
 
 REPO = Path(__file__).resolve().parents[1]
 

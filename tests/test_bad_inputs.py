@@ -27,9 +27,20 @@ class Marker:
         return (os.system, (f"touch {self.path}",))
 
 
-@pytest.fixture()
-def files(tmp_path, ucf_clips, data_dir):
-    """Bad files of every kind the product reads, and a few good ones to pair with them."""
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, ucf_clips, data_dir):
+    """Bad files of every kind the product reads, and a few good ones to pair with them: built once for the
+    module (the cases only read them; a command that writes must leave them as they were)."""
+    tmp_path = tmp_path_factory.mktemp("bad_inputs")
+    with pytest.MonkeyPatch.context() as patch:  # set up before the per-test cache fixture: never the user's cache
+        patch.setenv("ACTIONZS_CACHE", str(tmp_path_factory.mktemp("bad_inputs_cache")))
+        patch.setenv("HF_HUB_OFFLINE", "1")
+        patch.delenv("ACTIONZS_CONFIG", raising=False)
+        patch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+        yield from _files(tmp_path, ucf_clips, data_dir)
+
+
+def _files(tmp_path, ucf_clips, data_dir):
     f = {"tmp": tmp_path, "clip": str(ucf_clips[0]), "marker": tmp_path / "MARKER"}
 
     def write(name, content):
@@ -106,6 +117,9 @@ def files(tmp_path, ucf_clips, data_dir):
     # outputs that cannot be written
     (tmp_path / "a_dir").mkdir()
     f["a_dir"] = str(tmp_path / "a_dir")
+    (tmp_path / "a_dir_full").mkdir()
+    (tmp_path / "a_dir_full" / "keep.txt").write_text("mine")
+    f["a_dir_full"] = str(tmp_path / "a_dir_full")
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)
@@ -272,9 +286,6 @@ def _crafted_hf_folders(tmp_path: Path, f: dict) -> None:
 
 @pytest.mark.parametrize("case,argv,code,text", CASES, ids=[c[0] for c in CASES])
 def test_bad_input_is_one_line_and_its_exit_code(files, case, argv, code, text):
-    if case == "adapt-out-not-adapter":
-        (files["tmp"] / "a_dir" / "keep.txt").write_text("mine")
-        files["a_dir_full"] = files["a_dir"]
     if "locked" in case and os.geteuid() == 0:
         pytest.skip("root ignores folder permissions")
     before = {p for p in files["tmp"].rglob("*")}

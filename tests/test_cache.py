@@ -5,7 +5,7 @@ import numpy as np
 
 from actionzs import api
 from actionzs.cache import FeatureCache, file_digest
-from actionzs.features import Sampling
+from actionzs.options import Sampling
 from actionzs.models import clip as clip_module
 from actionzs.video import reader
 
@@ -13,10 +13,10 @@ from actionzs.video import reader
 def test_second_run_does_no_decoding_and_no_image_encoding(ucf_clips, tmp_path):
     cache = FeatureCache(tmp_path / "c")
     clips = ucf_clips[:3]
-    first = api.predict(clips, labels="ucf101", model="random:openclip-tiny", cache=cache)
+    first = api.predict(clips, api.PredictRequest(labels="ucf101", model="random:openclip-tiny"), cache=cache)
     decodes = dict(reader.DECODE_CALLS)
     encodes = clip_module.ENCODE_CALLS["image"]
-    second = api.predict(clips, labels="ucf101", model="random:openclip-tiny", cache=FeatureCache(tmp_path / "c"))
+    second = api.predict(clips, api.PredictRequest(labels="ucf101", model="random:openclip-tiny"), cache=FeatureCache(tmp_path / "c"))
     assert reader.DECODE_CALLS == decodes  # no open, no read
     assert clip_module.ENCODE_CALLS["image"] == encodes
     assert [p.top for p in first.predictions] == [p.top for p in second.predictions]
@@ -24,9 +24,9 @@ def test_second_run_does_no_decoding_and_no_image_encoding(ucf_clips, tmp_path):
 
 def test_sampling_and_model_are_part_of_the_key(ucf_clips, tmp_path):
     cache = FeatureCache(tmp_path / "c")
-    api.predict(ucf_clips[:1], model="random:openclip-tiny", cache=cache)
-    api.predict(ucf_clips[:1], model="random:openclip-tiny", cache=cache, sampling=Sampling(frames=4))
-    api.predict(ucf_clips[:1], model="random:hf-clip-tiny", cache=cache)
+    api.predict(ucf_clips[:1], api.PredictRequest(model="random:openclip-tiny"), cache=cache)
+    api.predict(ucf_clips[:1], api.PredictRequest(model="random:openclip-tiny", sampling=Sampling(frames=4)), cache=cache)
+    api.predict(ucf_clips[:1], api.PredictRequest(model="random:hf-clip-tiny"), cache=cache)
     entries = list((tmp_path / "c").rglob("*.npy"))
     videos = [p for p in entries if not p.parent.name.startswith("text-")]
     assert len(videos) == 3

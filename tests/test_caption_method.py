@@ -10,10 +10,11 @@ from click.testing import CliRunner
 
 from actionzs.cli import main
 from actionzs.errors import InputError
-from actionzs.methods.caption_match import CaptionMatcher, MatchConfig
+from actionzs.methods.caption_match import CaptionMatcher
+from actionzs.options import DescriptionConfig, MatchConfig
 from actionzs.models.embedder import load_embedder
 from actionzs.text.captions import read_activitynet, video_key
-from actionzs.text.corpora import DescriptionConfig, class_sentences, read_corpus, select_sentences, split_sentences
+from actionzs.text.corpora import class_sentences, read_corpus, select_sentences, split_sentences
 from actionzs.text.labels import LabelSet
 
 LABELS = LabelSet("toy", ("ride_horse", "shoot_gun", "brush_hair", "dive"),

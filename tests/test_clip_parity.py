@@ -9,7 +9,7 @@ import open_clip
 import torch
 import torch.nn.functional as F
 
-from actionzs.features import Sampling
+from actionzs.options import Sampling
 from actionzs.methods.clip_zeroshot import ClipMethod
 from actionzs.methods.clip_zeroshot import ClipZeroShot
 from actionzs.models.clip import ClipEncoder

@@ -11,7 +11,7 @@ from actionzs import api, cache as cache_module
 from actionzs.cache import FeatureCache
 from actionzs.cli import main
 from actionzs.errors import InputError
-from actionzs.features import Sampling
+from actionzs.options import Sampling
 from actionzs.methods import base as method_base
 from actionzs.methods.clip_zeroshot import ClipMethod
 from actionzs.methods.xclip import XClipMethod
@@ -78,7 +78,7 @@ def test_cache_hits_are_never_decoded_and_digests_are_recalled(ucf_clips, tmp_pa
 
 
 def test_the_classifier_loads_once_and_encodes_labels_once(ucf_clips):
-    clf = api.ZeroShotClassifier("random:openclip-tiny", "ucf101", runtime=Runtime("cpu", workers=0))
+    clf = api.ZeroShotClassifier("random:openclip-tiny", "ucf101", runtime=Runtime("cpu", "fp32", workers=0))
     text_calls, image_calls = clip_models.ENCODE_CALLS["text"], clip_models.ENCODE_CALLS["image"]
     first = clf(ucf_clips[:2], top_k=3)
     after_first = clip_models.ENCODE_CALLS["text"]

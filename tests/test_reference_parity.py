@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from actionzs import api
-from actionzs.features import Sampling
+from actionzs.options import Sampling
 from actionzs.methods.clip_zeroshot import ClipMethod
 from actionzs.methods.xclip import XClipMethod
 from actionzs.models.tiny import hf_clip_tokenizer
@@ -95,7 +95,7 @@ def _cosine(a, b) -> float:
 
 
 def _product_top5(name: str, clip_path, method: str = "clip", prompts: str | None = None) -> list[str]:
-    report = api.predict([clip_path], labels="ucf101", method=method, model=name, prompts=prompts, top_k=5)
+    report = api.predict([clip_path], api.PredictRequest(labels="ucf101", method=method, model=name, prompts=prompts, top_k=5))
     assert not report.errors, report.errors
     return [row.label for row in report.predictions[0].top]
 

@@ -88,13 +88,13 @@ class MeanColour(VideoMethod):
 def test_a_new_method_is_one_class_and_one_registry_entry(ucf_clips, tmp_path, monkeypatch):
     monkeypatch.setitem(METHODS, "mean-colour", Entry(f"{__name__}:MeanColour", "mean RGB colour"))
     cache = FeatureCache(tmp_path / "cache")
-    report = api.predict(ucf_clips[:3], labels="red,green,blue", method="mean-colour", top_k=3, cache=cache)
+    report = api.predict(ucf_clips[:3], api.PredictRequest(labels="red,green,blue", method="mean-colour", top_k=3), cache=cache)
     assert report.method == "mean-colour" and report.model == "none" and report.untrained
     for prediction in report.predictions:  # the ranking is the clip's own colour balance, computed here directly
         with open_video(prediction.video) as video:
             rgb = video.frames(segment_indices(len(video), 8)).mean(axis=(0, 1, 2))
         assert [r.label for r in prediction.top] == [["red", "green", "blue"][i] for i in np.argsort(-rgb)]
     encoded = MeanColour.encoded
-    again = api.predict(ucf_clips[:3], labels="red,green,blue", method="mean-colour", top_k=3, cache=cache)
+    again = api.predict(ucf_clips[:3], api.PredictRequest(labels="red,green,blue", method="mean-colour", top_k=3), cache=cache)
     assert MeanColour.encoded == encoded  # served from the feature cache, keyed by the method's model key
     assert [p.top for p in again.predictions] == [p.top for p in report.predictions]

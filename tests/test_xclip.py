@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from actionzs.adapters.xclip import train_xclip
 from actionzs.cli import main
-from actionzs.features import Sampling, video_pixels
+from actionzs.options import Sampling, TrainConfig
+from actionzs.features import video_pixels
 from actionzs.methods.xclip import XClipMethod, XClipZeroShot
-from actionzs.options import TrainConfig
 from actionzs.models.tiny import TINY_HF_CLIP, hf_clip_from_config
 from actionzs.models.xclip import load_xclip, xclip_from_clip
 from actionzs.text.labels import LabelSet
@@ -139,9 +139,9 @@ def test_xclip_adapter_round_trip(data_dir, tmp_path):
 
 
 def test_zero_shot_predict_from_the_cli_equals_the_classifier(clip_path):
-    from actionzs.tasks.predict import softmax
+    from actionzs.ranking import softmax
 
-    result = CliRunner().invoke(main, ["predict", str(clip_path), "--method", "xclip", "-m", "random:xclip-tiny",
+    result = CliRunner().invoke(main, ["predict", str(clip_path), "--method", "xclip", "-m", "random:xclip-tiny", "--precision", "fp32",
                                        "--labels", "shot put,push ups,knitting", "--json", "-k", "3"],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output

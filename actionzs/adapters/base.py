@@ -22,7 +22,7 @@ from .. import __version__
 from ..cache import require_writable, user_mode
 from ..config import read_yaml, validated
 from ..errors import InputError
-from ..features import Sampling
+from ..options import Sampling
 from ..runtime import Runtime
 from ..text.labels import LabelSet
 from . import ADAPTERS

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ..errors import InputError
-from ..features import Sampling
+from ..options import Sampling
 
 STAGES = ("pretrain", "curriculum", "fit")
 
@@ -111,12 +111,14 @@ def train_stages(request, runtime, on_step=None) -> StageResult:
     from ..models.videomae import load_backbone
     from ..training import cdfsl
 
+    from .support import read_support, read_unlabelled
+
     opts = request.curriculum
     require_inputs(opts, opts.stage)
     wanted = {"all": ("pretrain", "curriculum"), "fit": ()}.get(opts.stage, (opts.stage,))
     name = opts.backbone
     made = load_backbone(name, "features", frames=opts.frames, size=opts.size)  # a bad name fails before any work
-    ran, skipped = [], []
+    ran, skipped, domains = [], [], None
     for stage in wanted:
         if stage in made.stages:
             continue
@@ -124,7 +126,11 @@ def train_stages(request, runtime, on_step=None) -> StageResult:
         if output.is_dir():
             skipped.append(stage)
         else:
-            cdfsl.run(stage, name, request, runtime, on_step)
+            if domains is None:  # read once, and only when a stage trains
+                source, classes = read_support(opts.source)
+                domains = cdfsl.Domains(source.paths, [classes.ids.index(label) for label in source.labels],
+                                        len(classes), read_unlabelled(opts.target, "--target-unlabelled"))
+            cdfsl.run(stage, name, stage_folder(request, stage), opts, request.seed, domains, runtime, on_step)
             ran.append(stage)
         name = str(output)
         made = load_backbone(name, "features")

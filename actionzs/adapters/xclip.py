@@ -17,8 +17,8 @@ import torch.nn.functional as F
 
 from ..defaults import XCLIP_MODEL
 from ..errors import InputError, VideoError
-from ..features import Sampling, video_pixels
-from ..options import TrainConfig
+from ..options import Sampling, TrainConfig
+from ..features import video_pixels
 from ..text.labels import LabelSet
 from ..text.prompts import clip_templates
 
@@ -137,7 +137,8 @@ def train_xclip(encoder, paths: list[str], targets: list[int], classes: LabelSet
     import functools
 
     from ..training.data import DecodedClips, clip_loader
-    from ..training.trainer import Trainer, TrainSettings, accelerator_for
+    from ..training.trainer import Trainer, accelerator_for
+    from ..options import TrainSettings
 
     if sampling.clips != 1 or sampling.crops != 1:
         raise InputError("X-CLIP fine-tuning samples one clip per video: use --clips 1 --crops 1")

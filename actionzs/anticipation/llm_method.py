@@ -14,7 +14,7 @@ from ..resources import data_dir
 from .data import Action, Vocabulary, format_actions
 from .scoring import ContinuationScorer, calibrated_scores
 from .selection import choose_k
-from .settings import LLMSettings
+from ..options import LLMSettings
 
 _END = -1
 

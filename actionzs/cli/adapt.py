@@ -6,20 +6,19 @@ import click
 
 from .. import defaults
 from ..adapters import ADAPTERS
-from .options import bundle, cache_options, json_flag, prompts_option, runtime_options, sampling_options
+from ..options import STAGES, SCHEDULES, AdaptRequest, CurriculumOptions, TrainConfig
+from .options import bundle, cache_options, field_default, json_flag, prompts_option, runtime_options, sampling_options
+
+_CURRICULUM = CurriculumOptions()
 
 
 def _train(epochs, train_batch_size, accumulate, lr):
-    from ..options import TrainConfig
-
     given = {k: v for k, v in (("batch_size", train_batch_size), ("lr", lr)) if v is not None}
     return TrainConfig(epochs=epochs, accumulate=accumulate, **given)
 
 
 def _curriculum(source, target_unlabelled, stage, work_dir, backbone, resume, max_steps, size, schedule, mask_ratio,
                 save_every):
-    from ..options import CurriculumOptions
-
     return CurriculumOptions(source=source, target=target_unlabelled, stage=stage, work_dir=work_dir, backbone=backbone,
                              resume=resume, max_steps=max_steps, size=size, schedule=schedule, mask_ratio=mask_ratio,
                              save_every=save_every)
@@ -27,15 +26,18 @@ def _curriculum(source, target_unlabelled, stage, work_dir, backbone, resume, ma
 
 train_options = bundle(
     "train", _train,
-    click.option("--epochs", type=click.IntRange(min=1), default=10, show_default=True, help="[xclip] training epochs."),
+    click.option("--epochs", type=click.IntRange(min=1), default=field_default(TrainConfig, "epochs"), show_default=True,
+                 help="[xclip] training epochs."),
     click.option("--train-batch-size", type=click.IntRange(min=1), default=None,
-                 help="[xclip, curriculum] clips per training step, over all processes [default: 4 for xclip, 8 for "
-                      "curriculum] (--batch-size is frames per encoder call when embedding)."),
-    click.option("--accumulate", type=click.IntRange(min=1), default=1, show_default=True,
+                 help=f"[xclip, curriculum] clips per training step, over all processes [default: "
+                      f"{field_default(TrainConfig, 'batch_size')} for xclip, {_CURRICULUM.batch_size} for curriculum] "
+                      f"(--batch-size is frames per encoder call when embedding)."),
+    click.option("--accumulate", type=click.IntRange(min=1), default=field_default(TrainConfig, "accumulate"),
+                 show_default=True,
                  help="[xclip, curriculum] micro-batches of gradient accumulation per optimiser step."),
     click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None,
-                 help="[xclip, curriculum] AdamW peak learning rate, cosine decay after warm-up [default: xclip 2e-6; "
-                      "curriculum 1.5e-4 pre-training, 5e-5 curriculum]."),
+                 help=f"[xclip, curriculum] AdamW peak learning rate, cosine decay after warm-up [default: xclip "
+                      f"{field_default(TrainConfig, 'lr'):g}; curriculum 1.5e-4 pre-training, 5e-5 curriculum]."),
 )
 
 curriculum_options = bundle(
@@ -44,24 +46,24 @@ curriculum_options = bundle(
                  help="[curriculum] labelled source-domain clips: class folders or a 'path label' list."),
     click.option("--target-unlabelled", type=click.Path(), default=None,
                  help="[curriculum] unlabelled target-domain clips: a folder (searched recursively) or a list."),
-    click.option("--stage", type=click.Choice(["all", "pretrain", "curriculum", "fit"]), default="all", show_default=True,
+    click.option("--stage", type=click.Choice(STAGES), default=_CURRICULUM.stage, show_default=True,
                  help="[curriculum] which stage to run; 'all' runs pretrain, curriculum, then fits the head on SUPPORT. "
                       "A stage whose output exists is skipped."),
     click.option("--work-dir", type=click.Path(), default=None,
                  help="[curriculum] stage outputs (<stage>/model), checkpoints, logs and loss curves [default: <out>-stages]."),
-    click.option("--backbone", default="videomae-small", show_default=True,
+    click.option("--backbone", default=_CURRICULUM.backbone, show_default=True,
                  help="[curriculum] VideoMAE to start from: videomae-small (the paper's ViT-S, fresh), a Hugging Face "
                       "name (MCG-NJU/videomae-base) or a folder (a stage's output, which skips the stages behind it)."),
     click.option("--resume", is_flag=True, help="[curriculum] continue a stopped stage from its last checkpoint."),
-    click.option("--max-steps", type=click.IntRange(min=1), default=1000, show_default=True,
+    click.option("--max-steps", type=click.IntRange(min=1), default=_CURRICULUM.max_steps, show_default=True,
                  help="[curriculum] optimiser steps per training stage."),
     click.option("--size", type=click.IntRange(min=16), default=None,
                  help="[curriculum] frame size in pixels [default: the backbone's, 112 for videomae-small]."),
-    click.option("--schedule", type=click.Choice(["arctan", "linear", "constant"]), default="arctan", show_default=True,
+    click.option("--schedule", type=click.Choice(SCHEDULES), default=_CURRICULUM.schedule, show_default=True,
                  help="[curriculum] weight of the target term over training (arctan: the paper's)."),
-    click.option("--mask-ratio", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.9,
+    click.option("--mask-ratio", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=_CURRICULUM.mask_ratio,
                  show_default=True, help="[curriculum] share of patch tubes hidden in pre-training."),
-    click.option("--save-every", type=click.IntRange(min=1), default=50, show_default=True,
+    click.option("--save-every", type=click.IntRange(min=1), default=_CURRICULUM.save_every, show_default=True,
                  help="[curriculum] optimiser steps between checkpoints."),
 )
 
@@ -69,7 +71,7 @@ curriculum_options = bundle(
 @click.command()
 @click.argument("support", type=click.Path(exists=False), required=False)
 @click.option("-o", "--out", required=True, help="Adapter directory to write (adapter.yaml + weights.safetensors).")
-@click.option("--method", type=click.Choice(list(ADAPTERS)), default=defaults.ADAPTER, show_default=True,
+@click.option("--method", type=click.Choice(list(ADAPTERS)), default=field_default(AdaptRequest, "method"), show_default=True,
               help=ADAPTERS.help())
 @click.option("-l", "--labels", default=None, help="Label set the support classes belong to [default: the folder names].")
 @click.option("-m", "--model", default=None,
@@ -77,7 +79,7 @@ curriculum_options = bundle(
 @prompts_option
 @sampling_options
 @click.option("--shots", type=click.IntRange(min=1), default=None, help="Draw K clips per class from the support set (K-shot).")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for --shots, cross-validation and training.")
+@click.option("--seed", type=click.IntRange(min=0), default=field_default(AdaptRequest, "seed"), show_default=True, help="Seed for --shots, cross-validation and training.")
 @train_options
 @click.option("--checkpoint", default=None,
               help="[xclip] a folder: training state is saved there after each epoch, and a run resumes from it.")
@@ -104,7 +106,7 @@ def adapt(support, out, method, labels, model, prompts, sampling, shots, seed, t
     """
     import dataclasses
 
-    from ..api import AdaptRequest, adapt as run
+    from ..api import adapt as run
     from ..models.tiny import UNTRAINED_WARNING
     from ..console import progress
     from ..output import render_adapted, render_stages, warn
@@ -123,9 +125,10 @@ def adapt(support, out, method, labels, model, prompts, sampling, shots, seed, t
             raise click.UsageError(f"--{option} does not apply to --method curriculum (it trains for --max-steps "
                                    f"steps, checkpoints in --work-dir, and has no text side)")
         curriculum = dataclasses.replace(curriculum, frames=sampling.frames if "frames" in given else None,
-                                         batch_size=train.batch_size if "train_batch_size" in given else 8,
+                                         batch_size=train.batch_size if "train_batch_size" in given else _CURRICULUM.batch_size,
                                          accumulate=train.accumulate,
                                          lr=train.lr if "lr" in given else None)
+    runtime = runtime.resolve()
     request = AdaptRequest(method=method, model=model, prompts=prompts, sampling=sampling, shots=shots, seed=seed,
                            train=train, checkpoint=checkpoint, curriculum=curriculum)
     with progress("steps") as bar:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import defaults
-from ..anticipation.settings import CALIBRATIONS, LLMSettings
+from ..options import CALIBRATIONS, DECODINGS, RECOGNISERS, LLMSettings, Recognition
 from .options import bundle, configured_model, device_options, json_output_options
 
 
@@ -15,6 +15,7 @@ def _settings(examples, fetch, mmr_lambda, z, k, decoding, candidates, scored_ac
 
 
 _LLM = LLMSettings()
+_RECOGNITION = Recognition()
 
 llm_options = bundle(
     "settings", _settings,
@@ -29,7 +30,7 @@ llm_options = bundle(
                  help="Future actions per sequence."),
     click.option("-k", "--sequences", "k", type=click.IntRange(1, 100), default=_LLM.k, show_default=True,
                  help="Predicted sequences."),
-    click.option("--decoding", type=click.Choice(["rank", "generate"]), default=_LLM.decoding, show_default=True,
+    click.option("--decoding", type=click.Choice(DECODINGS), default=_LLM.decoding, show_default=True,
                  help="rank: the LLM weighs candidate continuations (the observed history's repeating structure, "
                       "the --pool n-gram's, what followed similar pool sequences) and the K-set with the least "
                       "expected best-of-K edit distance is chosen; generate: it writes them under a vocabulary "
@@ -49,18 +50,16 @@ llm_options = bundle(
 
 
 def _recognition(recognise, model, segments, captioner, describe):
-    from ..options import Recognition
-
     return Recognition(method=recognise, model=model, segments=segments, captioner=captioner, describe=describe)
 
 
 recognition_options = bundle(
     "recognition", _recognition,
-    click.option("--recognise", type=click.Choice(["clip", "caption"]), default="clip", show_default=True,
+    click.option("--recognise", type=click.Choice(RECOGNISERS), default=_RECOGNITION.method, show_default=True,
                  help="How each segment's verb and noun are found: CLIP over the vocabulary words, or a caption of "
                       "the segment matched to them (MiniLM)."),
     click.option("-m", "--model", default=None, help=f"CLIP model that recognises each segment [default: {defaults.CLIP_MODEL}]."),
-    click.option("--segments", type=click.IntRange(1, 1000), default=defaults.SEGMENTS, show_default=True, help="Observed segments the video is split into."),
+    click.option("--segments", type=click.IntRange(1, 1000), default=_RECOGNITION.segments, show_default=True, help="Observed segments the video is split into."),
     click.option("--captioner", default=None,
                  help=f"Image-to-text model for --recognise caption and --describe [default: {defaults.CAPTIONER}]."),
     click.option("--describe", is_flag=True, help="Also caption each segment and show the captions to the LLM."),
@@ -112,6 +111,7 @@ def anticipate(video, vocab, observed, pool, llm, recognition, settings, runtime
         raise click.UsageError("-m/--model is the CLIP model of --recognise clip; --recognise caption uses --captioner")
     recognition = dataclasses.replace(recognition, model=configured_model(recognition.model,
                                                                           bool(video) and recognition.method == "clip"))
+    runtime = runtime.resolve()
     result = run(video, vocab=vocab, observed=observed, pool=pool, llm=llm, recognition=recognition,
                  settings=settings, runtime=runtime)
     warnings = ([UNTRAINED_WARNING] if result["untrained_recognition"] else []) + result["warnings"]

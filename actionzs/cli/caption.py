@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import click
 
-from .. import defaults
-from .options import device_options, json_output_options, videos_given
+from ..options import CaptionRequest
+from .options import device_options, field_default, json_output_options, videos_given
 
 
 @click.command()
 @click.argument("videos", nargs=-1, required=True, type=click.Path(), metavar="VIDEOS...")
-@click.option("--captioner", default=defaults.CAPTIONER, show_default=True,
+@click.option("--captioner", default=field_default(CaptionRequest, "captioner"), show_default=True,
               help="Hugging Face image-to-text model (BLIP, GIT, ...) or a local folder.")
-@click.option("--window", type=click.FloatRange(min=0.1), default=defaults.CAPTION_WINDOW_S, show_default=True, help="Seconds per captioned window.")
-@click.option("--hop", type=click.FloatRange(min=0.1), default=defaults.CAPTION_WINDOW_S, show_default=True, help="Seconds between window starts (longer than --window leaves gaps).")
+@click.option("--window", type=click.FloatRange(min=0.1), default=field_default(CaptionRequest, "window"), show_default=True,
+              help="Seconds per captioned window.")
+@click.option("--hop", type=click.FloatRange(min=0.1), default=field_default(CaptionRequest, "hop"),
+              help="Seconds between window starts [default: the window; longer than --window leaves gaps].")
 @json_output_options
 @device_options
 def caption(videos, captioner, window, hop, output, runtime):
@@ -35,9 +37,10 @@ def caption(videos, captioner, window, hop, output, runtime):
     from ..console import progress
     from ..output import render_captions
 
+    runtime = runtime.resolve()
     inputs = videos_given(videos)
     with progress("videos", len(inputs.paths)) as bar:
-        report = run(inputs.paths, captioner=captioner, window=window, hop=hop, runtime=runtime,
+        report = run(inputs.paths, CaptionRequest(captioner, window, hop), runtime=runtime,
                      on_video=lambda _: bar.update(1))
     output.finish(render_captions(report, output.format), [UNTRAINED_WARNING] if report.untrained else [],
                   inputs.errors + report.errors)

@@ -7,36 +7,37 @@ import click
 from .. import defaults
 from ..adapters import FROZEN_FEATURE_ADAPTERS
 from ..methods import METHODS
+from ..options import DECODINGS, HISTORIES, AnticipationOptions, EvalRequest, LLMSettings
 from .options import (CAPTION_OPTIONS, SAMPLING_OPTIONS, bundle, cache_options, caption_options, configured_model,
-                      given_options, json_output_options, prompts_option, runtime_options, sampling_options)
+                      field_default, given_options, json_output_options, prompts_option, runtime_options,
+                      sampling_options)
 
 ANTICIPATION_OPTIONS = ("history", "limit", "all_windows", "llm", "decoding")
 
 
 def _anticipation(history, limit, all_windows, llm, decoding):
-    from ..anticipation.settings import LLMSettings
-    from ..options import AnticipationOptions
-
     return AnticipationOptions(history=history, limit=limit, subset=not all_windows,
                                llm=None if llm == "none" else llm, settings=LLMSettings(decoding=decoding))
 
 
 anticipation_options = bundle(
     "anticipation", _anticipation,
-    click.option("--history", type=click.Choice(["gt", "recog", "both"]), default="both", show_default=True,
+    click.option("--history", type=click.Choice(HISTORIES), default=field_default(AnticipationOptions, "history"),
+                 show_default=True,
                  help="[anticipation] observed actions as annotated or as recognised."),
     click.option("--limit", type=click.IntRange(min=1), default=None, help="[anticipation] evaluate this many windows, evenly spread."),
     click.option("--all-windows", is_flag=True, help="[anticipation] every window, not the 600-window subset."),
-    click.option("--llm", default=defaults.LLM, show_default=True,
+    click.option("--llm", default=field_default(AnticipationOptions, "llm"), show_default=True,
                  help="[anticipation] causal LM (Hugging Face name, folder or .gguf file), or 'none' for the baselines only."),
-    click.option("--decoding", type=click.Choice(["rank", "generate"]), default="rank", show_default=True,
+    click.option("--decoding", type=click.Choice(DECODINGS), default=field_default(LLMSettings, "decoding"),
+                 show_default=True,
                  help="[anticipation] the LLM ranks candidate continuations, or generates (see anticipate --help)."),
 )
 
 
 def _request(protocol, method, root, splits, model, prompts, episodes, adapter, adapt_method, runs, seed, video_labels):
     """The EvalRequest, or None without --protocol."""
-    from ..api import EvalRequest, load_protocol
+    from ..eval.protocols import load_protocol
 
     if protocol is None:
         return None
@@ -58,7 +59,7 @@ request_options = bundle(
     click.option("--episodes", type=click.IntRange(min=1), default=None, help="[episodic] number of episodes [default: the protocol's]."),
     click.option("--adapter", type=click.Path(file_okay=False), default=None,
                  help="Score with an adapter from `actionzs adapt`."),
-    click.option("--adapt-method", type=click.Choice(FROZEN_FEATURE_ADAPTERS), default=defaults.ADAPTER,
+    click.option("--adapt-method", type=click.Choice(FROZEN_FEATURE_ADAPTERS), default=field_default(EvalRequest, "adapt_method"),
                  show_default=True, help="[few-shot protocols] adapter fitted on the K-shot support list."),
     click.option("--runs", type=click.IntRange(min=1), default=None,
                  help="Runs of a random-class protocol, or the first N of fixed ones [default: all the protocol's]."),
@@ -112,6 +113,8 @@ def eval_(request, list_protocols, sampling, anticipation, captions, cache, runt
     from ..api import evaluate
     from ..cache import require_writable
     from ..console import progress
+
+    runtime = runtime.resolve()  # an absent device fails here, before any work (listings above need no torch)
 
     if out_dir:
         require_writable(out_dir, "--out-dir", directory=True)

@@ -4,6 +4,7 @@ commands never pass loose values or dicts along. Heavy imports happen only when 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import sys
@@ -12,12 +13,26 @@ from dataclasses import dataclass
 import click
 
 from .. import defaults
+from ..options import (AGGREGATE, COMBINE, SMOOTHING, CaptionOptions, DescriptionConfig, MatchConfig, Sampling,
+                       Windowing)
+from ..runtime import CPU_MAX_WORKERS, DECODERS, GPU_MAX_WORKERS, PRECISIONS, Runtime
 
 
 #: the options of --method caption (caption_options below), refused with any other method
 CAPTION_OPTIONS = ("captions", "captioner", "embedder", "corpus", "no_own_descriptions", "select", "min_words",
                    "max_sentences", "append_class_name", "include_class_name", "combine", "aggregate", "center")
 SAMPLING_OPTIONS = ("frames", "clips", "crops", "stride")
+
+
+def field_default(owner, name: str):
+    """The default of the option type ``owner``'s field ``name``: the one place each default is stated, so the
+    CLI shows and uses what the API uses."""
+    found = {f.name: f for f in dataclasses.fields(owner)}[name]
+    if found.default is not dataclasses.MISSING:
+        return found.default
+    if found.default_factory is not dataclasses.MISSING:
+        return found.default_factory()
+    raise KeyError(f"{owner.__name__}.{name} has no default")
 
 
 def videos_given(arguments):
@@ -74,19 +89,18 @@ def bundle(target: str, build, *options):
 
 
 def _sampling(frames, clips, crops, stride):
-    from ..features import Sampling
-
     return Sampling(frames=frames, clips=clips, crops=int(crops), stride=stride)
 
 
 sampling_options = bundle(
     "sampling", _sampling,
-    click.option("--frames", type=click.IntRange(1, 512), default=defaults.FRAMES, show_default=True,
+    click.option("--frames", type=click.IntRange(1, 512), default=field_default(Sampling, "frames"), show_default=True,
                  help="Frames per view: one from each of N equal segments (TSN)."),
-    click.option("--clips", type=click.IntRange(1, 64), default=1, show_default=True, help="Temporal views (clips) per video."),
-    click.option("--crops", type=click.Choice(["1", "3"]), default="1", show_default=True,
+    click.option("--clips", type=click.IntRange(1, 64), default=field_default(Sampling, "clips"), show_default=True,
+                 help="Temporal views (clips) per video."),
+    click.option("--crops", type=click.Choice(["1", "3"]), default=str(field_default(Sampling, "crops")), show_default=True,
                  help="Spatial views: centre crop, or three crops along the long side."),
-    click.option("--stride", type=click.IntRange(min=1), default=None, help="Dense clips with this frame stride (default: TSN segments)."),
+    click.option("--stride", type=click.IntRange(min=1), default=field_default(Sampling, "stride"), help="Dense clips with this frame stride (default: TSN segments)."),
 )
 
 
@@ -119,10 +133,6 @@ cache_options = bundle(
 
 def _captions(captions, captioner, embedder, corpus, no_own_descriptions, select, min_words, max_sentences,
               append_class_name, include_class_name, combine, aggregate, center):
-    from ..methods.caption_match import MatchConfig
-    from ..options import CaptionOptions
-    from ..text.corpora import DescriptionConfig
-
     descriptions = DescriptionConfig(corpora=tuple(corpus), own=not no_own_descriptions, select=select,
                                      min_words=min_words, max_sentences=max_sentences,
                                      append_class_name=append_class_name, include_class_name=include_class_name)
@@ -137,23 +147,25 @@ caption_options = bundle(
     click.option("--captioner", default=None,
                  help=f"[caption] without --captions, caption the videos now with this image-to-text model "
                       f"[default: {defaults.CAPTIONER}]."),
-    click.option("--embedder", default=defaults.EMBEDDER, show_default=True,
+    click.option("--embedder", default=field_default(CaptionOptions, "embedder"), show_default=True,
                  help="[caption] sentence-transformers model name or path."),
     click.option("--corpus", multiple=True, type=click.Path(),
                  help="[caption] extra class descriptions: folder of <class>.txt, .json or .csv; repeatable."),
     click.option("--no-own-descriptions", is_flag=True, help="[caption] leave out actionzs's own descriptions."),
-    click.option("--select/--no-select", default=True, show_default=True,
+    click.option("--select/--no-select", default=field_default(DescriptionConfig, "select"), show_default=True,
                  help="[caption] keep only the --max-sentences sentences of --min-words words most like the class name."),
-    click.option("--min-words", type=click.IntRange(min=0), default=15, show_default=True, help="[caption] shortest corpus sentence kept."),
-    click.option("--max-sentences", type=click.IntRange(min=1), default=10, show_default=True, help="[caption] sentences kept per class and corpus."),
+    click.option("--min-words", type=click.IntRange(min=0), default=field_default(DescriptionConfig, "min_words"),
+                 show_default=True, help="[caption] shortest corpus sentence kept."),
+    click.option("--max-sentences", type=click.IntRange(min=1), default=field_default(DescriptionConfig, "max_sentences"),
+                 show_default=True, help="[caption] sentences kept per class and corpus."),
     click.option("--append-class-name", is_flag=True, help="[caption] append the class name to each sentence (the paper)."),
     click.option("--include-class-name", is_flag=True,
                  help="[caption] use each label's text as one more description (needed when a label has none)."),
-    click.option("--combine", type=click.Choice(["concat", "mean", "all"]), default="mean", show_default=True,
+    click.option("--combine", type=click.Choice(COMBINE), default=field_default(MatchConfig, "combine"), show_default=True,
                  help="[caption] average the observers' caption embeddings, or join their captions into one text (the paper)."),
-    click.option("--aggregate", type=click.Choice(["max", "mean", "centroid", "knn"]), default="centroid",
+    click.option("--aggregate", type=click.Choice(AGGREGATE), default=field_default(MatchConfig, "aggregate"),
                  show_default=True, help="[caption] class score from its sentences: centroid, mean, nearest (the paper), k-NN vote."),
-    click.option("--center/--no-center", default=True, show_default=True,
+    click.option("--center/--no-center", default=field_default(MatchConfig, "center"), show_default=True,
                  help="[caption] subtract the mean caption embedding of all captioned videos (unlabelled)."),
 )
 
@@ -168,8 +180,6 @@ class Timeline:
 
 
 def _timeline(window, hop, smooth, smooth_by, background, show_segments, timeline):
-    from ..options import Windowing
-
     if window is None:
         given = [name for name, value in (("--hop", hop), ("--smooth", smooth), ("--background", background),
                                           ("--segments", show_segments), ("--timeline", timeline),
@@ -182,8 +192,8 @@ def _timeline(window, hop, smooth, smooth_by, background, show_segments, timelin
         from ..timeline.plot import check_timeline_path
 
         require_writable(check_timeline_path(timeline), "--timeline")
-    return Timeline(Windowing(window, hop, smooth or 1, smooth_by or "mean", background or 0.0), show_segments,
-                    timeline)
+    given = {"hop": hop, "smooth": smooth, "smoothing": smooth_by, "background": background}
+    return Timeline(Windowing(window, **{k: v for k, v in given.items() if v is not None}), show_segments, timeline)
 
 
 timeline_options = bundle(
@@ -193,11 +203,13 @@ timeline_options = bundle(
     click.option("--hop", type=click.FloatRange(min=0.1), default=None, metavar="SECONDS",
                  help="[long videos] Seconds between window starts [default: half the window]."),
     click.option("--smooth", type=click.IntRange(min=1), default=None, metavar="N",
-                 help="[long videos] Smooth scores over a centred run of N windows (odd) [default: 1, none]."),
-    click.option("--smooth-by", type=click.Choice(["mean", "median"]), default=None,
-                 help="[long videos] Moving average or moving median [default: mean]."),
+                 help=f"[long videos] Smooth scores over a centred run of N windows (odd) [default: "
+                      f"{field_default(Windowing, 'smooth')}, none]."),
+    click.option("--smooth-by", type=click.Choice(SMOOTHING), default=None,
+                 help=f"[long videos] Moving average or moving median [default: {field_default(Windowing, 'smoothing')}]."),
     click.option("--background", type=click.FloatRange(0.0, 1.0), default=None, metavar="P",
-                 help="[long videos] A window whose best probability is under P is 'no action' [default: 0]."),
+                 help=f"[long videos] A window whose best probability is under P is 'no action' [default: "
+                      f"{field_default(Windowing, 'background'):g}]."),
     click.option("--segments", "show_segments", is_flag=True,
                  help="[long videos] Show labelled segments (merged windows) instead of every window."),
     click.option("--timeline", type=click.Path(dir_okay=False), default=None, metavar="FILE",
@@ -244,29 +256,32 @@ output_options = bundle("output", _output, json_flag,
                         click.option("--csv", "as_csv", is_flag=True, help="One row per (video, rank)."), _out)
 json_output_options = bundle("output", _output_no_csv, json_flag, _out)
 
-def _runtime(device, precision, batch_size, workers):
-    from ..runtime import Runtime
-
-    return Runtime(device, precision, batch_size, workers).resolve()  # an absent device fails here, before any work
+def _runtime(device, precision, batch_size, workers, decoder):
+    """Checked here; resolved (``Runtime.resolve``: torch asked for the device) by the command as its work starts,
+    so that listings and usage errors answer without loading torch."""
+    return Runtime(device, precision, batch_size, workers, decoder)  # an absent device fails here, before any work
 
 
 def _device_only(device):
-    return _runtime(device, "auto", None, None)
+    return _runtime(device, field_default(Runtime, "precision"), None, None, field_default(Runtime, "decoder"))
 
 
-_device = click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda[:N]|mps",
+_device = click.option("--device", default=field_default(Runtime, "device"), show_default=True, metavar="auto|cpu|cuda[:N]|mps",
                        help="Where models run; auto: the first CUDA GPU, else Apple's MPS, else the CPU.")
 runtime_options = bundle(
     "runtime", _runtime, _device,
-    click.option("--precision", type=click.Choice(["auto", "fp32", "bf16", "fp16"]), default="auto", show_default=True,
+    click.option("--precision", type=click.Choice(PRECISIONS), default=field_default(Runtime, "precision"), show_default=True,
                  help="Video encoding precision; auto: bf16 or fp16 autocast on GPUs, fp32 on CPUs without AMX "
                       "(where bf16 is slower). Text embeddings are always fp32."),
     click.option("--batch-size", type=click.IntRange(min=1), default=None,
                  help=f"Frames per encoder call; frames of several videos share a call [default: "
                       f"{defaults.BATCH_SIZE['cpu']} on CPUs, {defaults.BATCH_SIZE['gpu']} on GPUs]."),
     click.option("--workers", type=click.IntRange(min=0), default=None,
-                 help="Video-decoding processes beside the model [default: one per spare core, at most 4; 0: decode "
-                      "in the main process]."),
+                 help=f"Video-decoding processes beside the model [default: one per spare core, at most "
+                      f"{CPU_MAX_WORKERS} when the model runs on the CPU, {GPU_MAX_WORKERS} on a GPU; 0: decode in the "
+                      f"main process]."),
+    click.option("--decoder", type=click.Choice(DECODERS), default=field_default(Runtime, "decoder"), show_default=True,
+                 help="Video decoding library; auto: decord where it reads the file (fast seeking), else PyAV."),
 )
 device_options = bundle("runtime", _device_only, _device)
 prompts_option = click.option("--prompts", default=None,

@@ -6,20 +6,23 @@ import click
 
 from .. import defaults
 from ..methods import METHODS
-from .options import (CAPTION_OPTIONS, cache_options, caption_options, configured_model, given_options, output_options,
-                      prompts_option, runtime_options, sampling_options, timeline_options, videos_given)
+from ..options import PredictRequest
+from .options import (CAPTION_OPTIONS, cache_options, caption_options, configured_model, field_default, given_options,
+                      output_options, prompts_option, runtime_options, sampling_options, timeline_options, videos_given)
 
 
 @click.command()
 @click.argument("videos", nargs=-1, required=True, type=click.Path(), metavar="VIDEOS...")
-@click.option("-l", "--labels", default=defaults.LABELS, show_default=True,
+@click.option("-l", "--labels", default=field_default(PredictRequest, "labels"), show_default=True,
               help="Built-in set (ucf101, hmdb51, kinetics400, kinetics600), a file with one label per line, or 'a,b,c'.")
 @click.option("-m", "--model", default=None, help="Model name or local path [default: the method's, "
                                                    f"{defaults.CLIP_MODEL} for clip].")
-@click.option("--method", type=click.Choice(list(METHODS)), default="clip", show_default=True, help=METHODS.help())
+@click.option("--method", type=click.Choice(list(METHODS)), default=field_default(PredictRequest, "method"),
+              show_default=True, help=METHODS.help())
 @prompts_option
 @sampling_options
-@click.option("-k", "--top-k", type=click.IntRange(min=1), default=defaults.TOP_K, show_default=True, help="How many labels to show per video.")
+@click.option("-k", "--top-k", type=click.IntRange(min=1), default=field_default(PredictRequest, "top_k"), show_default=True,
+              help="How many labels to show per video.")
 @output_options
 @cache_options
 @runtime_options
@@ -65,15 +68,16 @@ def predict(videos, labels, model, method, prompts, sampling, top_k, output, cac
     from ..output import render_predictions
 
     _check_options(method, adapter)
+    runtime = runtime.resolve()
     inputs = videos_given(videos)
     model = configured_model(model, method == "clip" and adapter is None)
-    how = dict(labels=labels, method=method, model=model, prompts=prompts, adapter=adapter, sampling=sampling,
-               captions=captions, top_k=top_k, cache=cache, runtime=runtime)
+    request = PredictRequest(labels=labels, method=method, model=model, prompts=prompts, adapter=adapter,
+                             sampling=sampling, captions=captions, top_k=top_k, windowing=timeline.windowing)
     if timeline.windowing is not None:
-        _predict_windows(inputs, how, timeline, output)
+        _predict_windows(inputs, request, timeline, output, cache, runtime)
         return
     with progress("videos", len(inputs.paths)) as bar:
-        report = run(inputs.paths, **how, on_video=lambda _: bar.update(1))
+        report = run(inputs.paths, request, cache=cache, runtime=runtime, on_video=lambda _: bar.update(1))
     output.finish(render_predictions(report, output.format), report.warnings, inputs.errors + report.errors)
 
 
@@ -93,7 +97,7 @@ def _check_options(method, adapter):
         raise click.UsageError(f"{option} does not apply to --method caption (it reads captions, not frames)")
 
 
-def _predict_windows(inputs, how, timeline, output):
+def _predict_windows(inputs, request, timeline, output, cache, runtime):
     from ..api import predict as run
     from ..timeline.plot import timeline_paths, write_timeline
     from ..timeline.render import VideoClock, render_timeline
@@ -101,7 +105,7 @@ def _predict_windows(inputs, how, timeline, output):
     videos = inputs.paths
     pictures = dict(zip(videos, timeline_paths(timeline.picture, videos))) if timeline.picture else {}
     with VideoClock() as clock:
-        report = run(videos, **how, windowing=timeline.windowing, on_time=clock)
+        report = run(videos, request, cache=cache, runtime=runtime, on_time=clock)
     for video in report.videos:
         if video.video in pictures:
             click.echo(f"wrote {write_timeline(video, report, pictures[video.video])}", err=True)

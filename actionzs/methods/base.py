@@ -14,7 +14,8 @@ from typing import Callable, ClassVar, Iterable, Iterator
 
 import numpy as np
 
-from ..features import Sampling, extract, video_pixels
+from ..options import Sampling
+from ..features import extract, video_pixels
 from ..runtime import Runtime
 from ..text.labels import LabelSet
 from ..text.prompts import clip_templates
@@ -135,7 +136,7 @@ class VideoMethod(ABC):
 
     def decoder(self, sampling: Sampling) -> Callable[[Path], "torch.Tensor"]:
         """A picklable ``path -> pixels [V, T, 3, S, S]`` for decoding worker processes."""
-        return functools.partial(video_pixels, pixel=self.encoder.pixel, sampling=sampling)
+        return functools.partial(video_pixels, pixel=self.encoder.pixel, sampling=sampling, backend=self.runtime.decoder)
 
     def embed(self, pixels) -> np.ndarray:
         """Clips ``[N, T, 3, S, S]`` (of one or several videos) -> their features ``[N, ...]``."""

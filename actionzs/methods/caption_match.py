@@ -7,51 +7,17 @@ ActivityNet-captions files, one per observer, or from an image-to-text model run
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import numpy as np
 
 from ..defaults import EMBEDDER
 from ..errors import InputError
 from ..index import CosineIndex
+from ..options import CaptionOptions, MatchConfig
 from ..runtime import Runtime
 from ..text.labels import LabelSet
 from .base import VideoMethod
 
-COMBINE = ("concat", "mean", "all")
 MIN_CENTER_VIDEOS = 20
-AGGREGATE = ("max", "mean", "centroid", "knn")
-
-
-@dataclass(frozen=True)
-class MatchConfig:
-    """How captions and class sentences meet; recorded in reports.
-
-    combine: ``concat`` joins the observers' captions into one text (the paper); ``mean`` embeds each
-    observer's text and averages the embeddings; ``all`` averages the embeddings of every caption sentence.
-    first_only: use each observer's first caption only (the paper's choice).
-    center: subtract the mean caption embedding of the videos at hand (unlabelled), removing what observers
-    say of every video ("a man is standing in a room") before comparing with classes.
-    aggregate: ``max`` is 1-nearest-neighbour over class sentences (the paper); ``mean`` averages a class's
-    sentence similarities; ``centroid`` compares with the mean of a class's sentence embeddings; ``knn`` sums
-    the similarities of the k nearest sentences per class.
-    """
-
-    combine: str = "mean"
-    first_only: bool = False
-    aggregate: str = "centroid"
-    center: bool = True
-    k: int = 5
-    scale: float = 20.0  # softmax temperature over cosine similarities: probabilities are relative, not calibrated
-
-    def __post_init__(self):
-        if self.combine not in COMBINE:
-            raise InputError(f"unknown caption combination '{self.combine}' (choose from {', '.join(COMBINE)})")
-        if self.aggregate not in AGGREGATE:
-            raise InputError(f"unknown aggregation '{self.aggregate}' (choose from {', '.join(AGGREGATE)})")
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 class CaptionMatcher:
@@ -175,7 +141,6 @@ class CaptionMethod(VideoMethod):
         from ..defaults import CAPTIONER
         from ..models.captioner import load_captioner
         from ..models.embedder import load_embedder
-        from ..options import CaptionOptions
         from ..text.captions import read_observers
 
         if model is not None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from ..defaults import BATCH_SIZE
 from ..errors import ModelUnavailableError
 from ..video.transforms import PixelSpec
 from ..console import info
@@ -29,7 +30,7 @@ class ClipEncoder(Encoder):
     text_kwargs: dict = field(default_factory=lambda: {"padding": True})  # Hugging Face tokenizer call
 
     @torch.inference_mode()
-    def encode_images(self, pixels: torch.Tensor, batch_size: int = 64) -> torch.Tensor:
+    def encode_images(self, pixels: torch.Tensor, batch_size: int = BATCH_SIZE["cpu"]) -> torch.Tensor:
         """float [N, 3, S, S] normalised pixels -> float [N, D], in the encoder's precision."""
         outs = []
         for start in range(0, pixels.shape[0], batch_size):

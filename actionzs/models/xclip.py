@@ -15,6 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..defaults import BATCH_SIZE
 from ..errors import InputError, ModelUnavailableError
 from ..video.transforms import PixelSpec
 from ..console import info
@@ -82,7 +83,7 @@ class XClipEncoder(Encoder):
         return torch.einsum("bd,bkd->bk", video, self.model.logit_scale.exp() * text)
 
     @torch.inference_mode()
-    def encode_clips(self, pixels: torch.Tensor, batch_size: int = 64) -> np.ndarray:
+    def encode_clips(self, pixels: torch.Tensor, batch_size: int = BATCH_SIZE["cpu"]) -> np.ndarray:
         """[B, T, 3, S, S] -> cached features float32 [B, 1 + P, D], in calls of about ``batch_size`` frames."""
         clips = max(1, batch_size // max(1, pixels.shape[1]))
         outs = []

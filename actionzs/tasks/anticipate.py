@@ -20,7 +20,7 @@ def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm
     from ..anticipation.data import Vocabulary, format_actions, read_windows
     from ..anticipation.icl import ExamplePool
     from ..anticipation.llm_method import LLMAnticipator
-    from ..anticipation.settings import LLMSettings
+    from ..options import LLMSettings
     from ..models.embedder import load_embedder
     from ..models.llm import load_llm
     from ..provenance import provenance

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..defaults import CAPTION_WINDOW_S, CAPTIONER
+from ..options import CaptionRequest
 from ..runtime import Runtime
 
 
@@ -19,12 +19,13 @@ class CaptionReport:
     provenance: dict  # command line, package versions, digests of the captioned videos
 
 
-def caption(videos, *, captioner: str = CAPTIONER, window: float = CAPTION_WINDOW_S, hop: float = CAPTION_WINDOW_S,
-            runtime: Runtime = Runtime(), on_video=None) -> CaptionReport:
+def caption(videos, request: CaptionRequest = CaptionRequest(), *, runtime: Runtime = Runtime(),
+            on_video=None) -> CaptionReport:
     """Caption the middle frame of every window of each video; unreadable videos are reported in ``errors``."""
     from ..models.captioner import caption_videos, load_captioner
     from ..provenance import provenance
 
-    model = load_captioner(captioner, device=runtime.resolve().device)
-    observer, errors = caption_videos(videos, model, window, hop, on_video=on_video)
-    return CaptionReport(captioner, model.untrained, window, hop, observer, errors, provenance(observer.videos))
+    model = load_captioner(request.captioner, device=runtime.resolve().device)
+    observer, errors = caption_videos(videos, model, request.window, request.step, on_video=on_video)
+    return CaptionReport(request.captioner, model.untrained, request.window, request.step, observer, errors,
+                         provenance(observer.videos))

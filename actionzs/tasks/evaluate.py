@@ -12,8 +12,7 @@ from pathlib import Path
 from .. import __version__
 from ..runtime import Runtime
 from ..errors import InputError
-from ..features import Sampling
-from ..options import AnticipationOptions, CaptionOptions, EvalRequest
+from ..options import AnticipationOptions, CaptionOptions, EvalRequest, Sampling
 
 
 def protocol_header(request: EvalRequest, **extra) -> dict:

@@ -2,71 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
-from .. import __version__
+from pydantic import BaseModel, Field
+
 from ..defaults import LABELS, TOP_K
 from ..errors import InputError
-from ..features import Sampling
+from ..options import PredictRequest, Sampling
 from ..models.tiny import UNTRAINED_WARNING
 from ..provenance import provenance
+from ..ranking import Ranked, ReportHeader, rank
 from ..runtime import Runtime
 from ..text.labels import LabelSet, load_labels
 
 
-@dataclass
-class Ranked:
-    label: str
-    text: str
-    score: float  # probability
-
-
-@dataclass
-class VideoPrediction:
+class VideoPrediction(BaseModel):
     video: str
     top: list[Ranked]
 
 
-@dataclass
-class PredictReport:
+class PredictReport(ReportHeader):
     """Everything ``predict`` produced, ready for a table, JSON or CSV."""
 
-    method: str
-    model: str
-    labels: str
-    num_classes: int
-    sampling: dict
-    prompts: str | None
-    untrained: bool
-    score: str = "probability"  # what the scores are: "probability" (softmax over the labels) or "similarity"
-    runtime: dict = field(default_factory=dict)  # device, precision, batch size, decoding workers
-    predictions: list[VideoPrediction] = field(default_factory=list)
-    errors: list[dict] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    version: str = __version__
-    provenance: dict = field(default_factory=dict)  # command line, package versions, input digests
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def rank(logits: np.ndarray, classes: LabelSet, top_k: int, score: str = "probability") -> list[Ranked]:
-    """The top ``top_k`` classes with their probability (a softmax of ``logits``), or with the raw ``logits``
-    when ``score`` is "similarity" (a method without a learned temperature, whose softmax would mean nothing)."""
-    logits = np.asarray(logits, dtype=np.float64)
-    values = softmax(logits) if score == "probability" else logits
-    order = np.argsort(-values, kind="stable")[: max(1, min(top_k, len(classes)))]
-    return [Ranked(classes.ids[i], classes.texts[i], float(values[i])) for i in order]
+    predictions: list[VideoPrediction] = Field(default_factory=list)
 
 
 def _check_request(videos, top_k: int) -> None:
@@ -113,7 +74,7 @@ class VideoClassifier:
             else:
                 shown = self._similarity if self.score_kind == "similarity" else self.scores
                 report.predictions.append(VideoPrediction(
-                    path, rank(shown(np.asarray(features)[None])[0], self.classes, top_k, self.score_kind)))
+                    video=path, top=rank(shown(np.asarray(features)[None])[0], self.classes, top_k, self.score_kind)))
         report.provenance = provenance([*self.input_files, *(p.video for p in report.predictions)])
         return report
 
@@ -164,41 +125,23 @@ class AdaptedClassifier(VideoClassifier):
                          input_files=[adapter])
 
 
-def classifier(*, labels: str | LabelSet = LABELS, method: str = "clip", model: str | None = None,
-               prompts: str | None = None, adapter: str | Path | None = None, sampling: Sampling = Sampling(),
-               captions=None, cache=None, runtime: Runtime = Runtime()) -> VideoClassifier:
-    """The classifier ``predict`` runs: an adapter's (``adapter``: a directory made by ``adapt``) or a zero-shot one."""
-    if adapter is not None:
-        return AdaptedClassifier(adapter, model=model, cache=cache, runtime=runtime)
-    return ZeroShotClassifier(model, labels, method=method, prompts=prompts, sampling=sampling, captions=captions,
-                              cache=cache, runtime=runtime)
+def classifier(request: PredictRequest = PredictRequest(), *, cache=None, runtime: Runtime = Runtime()) -> VideoClassifier:
+    """The classifier ``predict`` runs: the request's adapter (a directory made by ``adapt``) or a zero-shot one."""
+    if request.adapter is not None:
+        return AdaptedClassifier(request.adapter, model=request.model, cache=cache, runtime=runtime)
+    return ZeroShotClassifier(request.model, request.labels, method=request.method, prompts=request.prompts,
+                              sampling=request.sampling, captions=request.captions, cache=cache, runtime=runtime)
 
 
-def predict(
-    videos: Sequence[str | Path],
-    *,
-    labels: str | LabelSet = LABELS,
-    method: str = "clip",
-    model: str | None = None,
-    prompts: str | None = None,
-    adapter: str | Path | None = None,
-    sampling: Sampling = Sampling(),
-    captions=None,
-    top_k: int = TOP_K,
-    cache=None,
-    runtime: Runtime = Runtime(),
-    windowing=None,
-    on_video: Callable[[str], None] | None = None,
-    on_time=None,
-):
-    """Rank ``labels`` for each video, once (to classify batch after batch, keep a ``ZeroShotClassifier``).
-    Bad videos are reported in ``errors`` and skipped, never fatal. ``adapter``: a directory made by ``adapt``.
+def predict(videos: Sequence[str | Path], request: PredictRequest = PredictRequest(), *, cache=None,
+            runtime: Runtime = Runtime(), on_video: Callable[[str], None] | None = None, on_time=None):
+    """Rank ``request.labels`` for each video, once (to classify batch after batch, keep a ``ZeroShotClassifier``).
+    Bad videos are reported in ``errors`` and skipped, never fatal.
 
-    A ``PredictReport``; with ``windowing`` (``options.Windowing``) each video is ranked window by window and
-    the result is a ``timeline.report.TimelineReport`` with segments (``on_time`` reports progress in video time)."""
-    _check_request(videos, top_k)  # before any model loads
-    chosen = classifier(labels=labels, method=method, model=model, prompts=prompts, adapter=adapter,
-                        sampling=sampling, captions=captions, cache=cache, runtime=runtime)
-    if windowing is not None:
-        return chosen.timeline(videos, windowing, top_k, on_time)
-    return chosen(videos, top_k, on_video)
+    A ``PredictReport``; with ``request.windowing`` each video is ranked window by window and the result is a
+    ``timeline.report.TimelineReport`` with segments (``on_time`` reports progress in video time)."""
+    _check_request(videos, request.top_k)  # before any model loads
+    chosen = classifier(request, cache=cache, runtime=runtime)
+    if request.windowing is not None:
+        return chosen.timeline(videos, request.windowing, request.top_k, on_time)
+    return chosen(videos, request.top_k, on_video)

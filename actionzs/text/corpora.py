@@ -19,7 +19,6 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +26,7 @@ import yaml
 
 from ..config import read_text
 from ..errors import InputError
+from ..options import DescriptionConfig
 from ..resources import data_dir
 from .labels import LabelSet
 
@@ -151,19 +151,6 @@ def read_corpus(path: str | Path, labels: LabelSet) -> dict[str, list[str]]:
     if not raw:
         raise InputError(f"{path}: no descriptions matched any class of '{labels.name}'")
     return raw
-
-
-@dataclass
-class DescriptionConfig:
-    """How class sentences are built; recorded in reports."""
-
-    corpora: tuple[str, ...] = ()
-    own: bool = True  # include corpora/descriptions/<dataset>.yaml
-    select: bool = True  # apply min_words / max_sentences selection to imported corpora
-    min_words: int = 15
-    max_sentences: int = 10
-    append_class_name: bool = False
-    include_class_name: bool = False  # add the bare class text as one more sentence
 
 
 def class_sentences(labels: LabelSet, config: DescriptionConfig, embedder, dataset: str | None = None) -> dict[str, list[str]]:

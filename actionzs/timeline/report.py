@@ -1,23 +1,17 @@
-"""The documented shape of ``predict --window --json``: pydantic models, so the JSON validates against
-``TimelineReport.model_json_schema()`` and the schema is the documentation."""
+"""The documented shape of ``predict --window --json``: pydantic models (on ``ranking.ReportHeader``), so the
+JSON validates against ``TimelineReport.model_json_schema()`` and the schema is the documentation."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .. import __version__
-
-
-class RankedLabel(BaseModel):
-    label: str
-    text: str
-    score: float = Field(description="softmax probability over the label set")
+from ..ranking import Ranked, ReportHeader
 
 
 class WindowResult(BaseModel):
     start: float = Field(description="seconds from the first frame")
     end: float
-    top: list[RankedLabel]
+    top: list[Ranked]
 
 
 class SegmentResult(BaseModel):
@@ -40,28 +34,15 @@ class VideoTimeline(BaseModel):
     probabilities: list[list[float]] | None = Field(default=None, exclude=True)  # [W, C] smoothed, for plots
 
 
-class TimelineReport(BaseModel):
-    method: str
-    model: str
-    labels: str
-    num_classes: int
-    score: str = "probability"
+class TimelineReport(ReportHeader):
+    """``predict --window``: the header every ranking report has, the windowing, and per video its windows and
+    segments."""
+
     window: float = Field(description="window length, seconds")
     hop: float = Field(description="seconds between window starts")
     smooth: int = Field(description="windows in the centred smoothing run (1: none)")
     smoothing: str
     background: float = Field(description="a window whose best smoothed probability is below this is no action")
-    sampling: dict
-    prompts: str | None
-    untrained: bool
-    runtime: dict = Field(default_factory=dict)
     classes: list[str] = Field(default_factory=list, description="label ids, the columns of the scores")
     class_texts: list[str] = Field(default_factory=list, description="the labels' texts, in the same order")
     videos: list[VideoTimeline] = Field(default_factory=list)
-    errors: list[dict] = Field(default_factory=list)
-    warnings: list[str] = Field(default_factory=list)
-    version: str = __version__
-    provenance: dict = Field(default_factory=dict, description="command line, package versions, input sha256s")
-
-    def to_dict(self) -> dict:
-        return self.model_dump()

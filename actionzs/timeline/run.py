@@ -12,10 +12,10 @@ from ..errors import InputError, VideoError
 from ..models.tiny import UNTRAINED_WARNING
 from ..options import Windowing
 from ..provenance import provenance
-from ..tasks.predict import softmax
+from ..ranking import softmax, top_k as best
 from ..video import open_video
 from ..video.windows import SEQUENTIAL, time_windows
-from .report import RankedLabel, SegmentResult, TimelineReport, VideoTimeline, WindowResult
+from .report import SegmentResult, TimelineReport, VideoTimeline, WindowResult
 from .segments import segments, smooth
 
 CACHE_WINDOWS = 64  # windows per feature-cache entry (and per step of the progress report)
@@ -74,13 +74,8 @@ def window_logits(classifier, path: Path, windowing: Windowing, on_time: OnTime 
 
 def _video_timeline(video, duration, windows, logits, classes, windowing: Windowing, top_k: int) -> VideoTimeline:
     probs = smooth(softmax(np.asarray(logits, dtype=np.float64)), windowing.smooth, windowing.smoothing)
-    k = max(1, min(top_k, len(classes)))
-    rows = []
-    for window, p in zip(windows, probs):
-        order = np.argsort(-p, kind="stable")[:k]
-        rows.append(WindowResult(start=round(window.start, 3), end=round(window.end, 3),
-                                 top=[RankedLabel(label=classes.ids[i], text=classes.texts[i], score=float(p[i]))
-                                      for i in order]))
+    rows = [WindowResult(start=round(window.start, 3), end=round(window.end, 3),
+                         top=best(p, classes.ids, classes.texts, top_k)) for window, p in zip(windows, probs)]
     found = segments(probs, windows, duration, classes.ids, classes.texts, windowing.background)
     return VideoTimeline(video=video, duration=round(duration, 3), windows=rows,
                          segments=[SegmentResult(label=s.label, text=s.text, start=round(s.start, 3),

@@ -8,10 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from ..options import check_smoothing
 from ..video.windows import TimeWindow
-
-SMOOTHING = ("mean", "median")
-
 
 @dataclass(frozen=True)
 class Segment:
@@ -24,14 +22,6 @@ class Segment:
     mean_score: float
     max_score: float
     windows: int
-
-
-def check_smoothing(size: int, how: str) -> None:
-    """A centred run needs an odd number of windows; ``how`` is mean or median."""
-    if how not in SMOOTHING:
-        raise InputError(f"unknown smoothing '{how}' (choose from {', '.join(SMOOTHING)})")
-    if size < 1 or size % 2 == 0:
-        raise InputError(f"--smooth must be an odd number of windows (1, 3, 5, ...), got {size}")
 
 
 def smooth(probabilities: np.ndarray, size: int = 1, how: str = "mean") -> np.ndarray:

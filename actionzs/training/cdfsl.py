@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import shutil
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -14,30 +15,36 @@ from ..errors import InputError
 from .data import ClipShape, TrainClips, clip_loader
 from .log import write_log
 from .objectives import WEIGHT_SCHEDULES, ema_update, sharpened_consistency, tube_mask
-from .trainer import Trainer, TrainSettings, accelerator_for
+from .trainer import Trainer, accelerator_for
+from ..options import TrainSettings
 
 
-def run(stage: str, backbone: str, request, runtime, on_step=None) -> None:
-    """Train ``stage`` from ``backbone``; the main process writes ``<stage folder>/model``, which every
-    process finds there when this returns."""
-    from ..adapters.curriculum import stage_folder
-    from ..adapters.support import read_support, read_unlabelled
+@dataclass(frozen=True)
+class Domains:
+    """The clips a stage trains on: labelled source clips (labels index ``source_classes`` classes) and
+    unlabelled target clips."""
+
+    source: list[str]
+    source_labels: list[int]
+    source_classes: int
+    target: list[str]
+
+
+def run(stage: str, backbone: str, folder, opts, seed: int, domains, runtime, on_step=None) -> None:
+    """Train ``stage`` from ``backbone`` on ``domains`` (``Domains``: labelled source, unlabelled target clips,
+    read by the caller); the main process writes ``folder/model``, which every process finds there when this
+    returns. ``opts``: options.CurriculumOptions."""
     from ..models.videomae import IMAGENET_MEAN, IMAGENET_STD, load_backbone
 
-    opts = request.curriculum
-    folder = stage_folder(request, stage)
-    source, source_classes = read_support(opts.source)
-    target = read_unlabelled(opts.target, "--target-unlabelled")
-    source_paths, source_labels = _readable(source.paths, [source_classes.ids.index(l) for l in source.labels],
-                                            "--source")
-    target_paths, _ = _readable(target, [-1] * len(target), "--target-unlabelled")
+    source_paths, source_labels = _readable(domains.source, domains.source_labels, "--source")
+    target_paths, _ = _readable(domains.target, [-1] * len(domains.target), "--target-unlabelled")
     kind = "pretraining" if stage == "pretrain" else "classification"
-    model = load_backbone(backbone, kind, frames=opts.frames, size=opts.size, num_labels=len(source_classes)
-                          if stage == "curriculum" else None, seed=request.seed)
+    model = load_backbone(backbone, kind, frames=opts.frames, size=opts.size, num_labels=domains.source_classes
+                          if stage == "curriculum" else None, seed=seed)
     config = model.config
     shape = ClipShape(config.num_frames, config.image_size, IMAGENET_MEAN, IMAGENET_STD)
     settings = TrainSettings(max_steps=opts.max_steps, lr=opts.lr or LEARNING_RATES[stage], accumulate=opts.accumulate,
-                             save_every=opts.save_every, seed=request.seed, weight_decay=0.05)
+                             save_every=opts.save_every, seed=seed)
     accelerator = accelerator_for(runtime.device, runtime.precision)
     trainer = Trainer(folder, settings, accelerator)
     rank, world, workers = accelerator.process_index, accelerator.num_processes, runtime.workers
@@ -52,12 +59,12 @@ def run(stage: str, backbone: str, request, runtime, on_step=None) -> None:
 
     if stage == "pretrain":
         clips = TrainClips(source_paths + target_paths, [-1] * (len(source_paths) + len(target_paths)), shape,
-                           ("weak",), request.seed, stream=1, what="--source and --target-unlabelled")
+                           ("weak",), seed, stream=1, what="--source and --target-unlabelled")
         history = trainer.fit(model.model, _masked_modelling(config, opts.mask_ratio), lambda first: loader(clips, first),
                               resume=opts.resume, on_step=report)
     else:
-        src = TrainClips(source_paths, source_labels, shape, ("weak",), request.seed, stream=2, what="--source")
-        tgt = TrainClips(target_paths, [-1] * len(target_paths), shape, ("weak", "strong"), request.seed, stream=3,
+        src = TrainClips(source_paths, source_labels, shape, ("weak",), seed, stream=2, what="--source")
+        tgt = TrainClips(target_paths, [-1] * len(target_paths), shape, ("weak", "strong"), seed, stream=3,
                          what="--target-unlabelled")
         teacher = frozen_copy(model.model).to(accelerator.device)
         schedule = WEIGHT_SCHEDULES[opts.schedule]

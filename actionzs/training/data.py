@@ -17,6 +17,7 @@ import torchvision.transforms.v2 as T
 import torchvision.transforms.v2.functional as TF
 
 from ..errors import ActionzsError, InputError
+from ..runtime import worker_context
 
 
 def weak_view(size: int) -> T.Transform:
@@ -142,7 +143,8 @@ def clip_loader(clips: TrainClips, batch: int, start: int, stop: int, workers: i
     """Micro-batches ``start..stop`` of ``clips``, decoded in ``workers`` processes."""
     sampler = StepBatches(len(clips), batch, start, stop, clips.seed, clips.stream, rank, world)
     loader = torch.utils.data.DataLoader(clips, batch_sampler=sampler, num_workers=workers,
-                                         persistent_workers=False, prefetch_factor=2 if workers else None)
+                                         persistent_workers=False, prefetch_factor=2 if workers else None,
+                                         multiprocessing_context=worker_context() if workers else None)
     try:
         yield from loader
     except InputError as exc:  # from a worker, torch puts the worker's traceback in the message: keep its last line

@@ -9,6 +9,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from ..options import SCHEDULES
+
 
 def arctan_schedule(progress: float) -> float:
     """The paper's curriculum: close to 0 early (source supervision), 0.5 halfway, close to 1 at the end."""
@@ -26,6 +28,7 @@ def constant_schedule(progress: float) -> float:
 
 #: name -> weight of the target term at training progress x in [0, 1]; the source term gets 1 - weight.
 WEIGHT_SCHEDULES = {"arctan": arctan_schedule, "linear": linear_schedule, "constant": constant_schedule}
+assert tuple(WEIGHT_SCHEDULES) == SCHEDULES, "options.SCHEDULES names the schedules defined here"
 
 
 def tube_mask(tubelets: int, patches: int, ratio: float, generator: torch.Generator) -> torch.Tensor:

@@ -14,33 +14,16 @@ import json
 import os
 import pickle
 import shutil
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
 import torch
 
 from ..errors import InputError
+from ..options import TrainSettings
 from .objectives import warmup_cosine
 
 KEEP_CHECKPOINTS = 2
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """One stage's optimisation: steps are optimiser steps of ``accumulate`` micro-batches each."""
-
-    max_steps: int
-    lr: float
-    weight_decay: float = 0.05
-    warmup_ratio: float = 0.1
-    accumulate: int = 1
-    max_grad_norm: float | None = 1.0
-    save_every: int = 50
-    seed: int = 0
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def accelerator_for(device: str, precision: str):

@@ -1,0 +1,56 @@
+"""A method imports only what it uses: CLIP and X-CLIP inference run where faiss, sentence-transformers and
+matplotlib are missing (blocked here in a fresh process), and listings never load torch. Models are tiny and
+UNTRAINED; nothing here is a prediction."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+OPTIONAL = ("faiss", "sentence_transformers", "matplotlib")
+
+_RUN = """
+import sys
+for name in {blocked!r}:
+    sys.modules[name] = None  # 'import name' now raises ImportError, as where it is not installed
+from actionzs.cli import main
+try:
+    main({argv!r}, standalone_mode=False)
+finally:
+    print("LOADED", sorted(m for m in ({watched!r}) if sys.modules.get(m) is not None), file=sys.stderr)
+"""
+
+
+def _run(argv, blocked=OPTIONAL, watched=OPTIONAL + ("torch",)):
+    code = _RUN.format(blocked=list(blocked), argv=list(argv), watched=tuple(watched))
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("method,model", [("clip", "random:openclip-tiny"), ("xclip", "random:xclip-tiny")])
+def test_video_methods_run_without_the_caption_methods_libraries(ucf_clips, method, model):
+    done = _run(["predict", str(ucf_clips[0]), "--method", method, "-m", model, "--labels", "a,b,c", "--json",
+                 "--workers", "0", "--no-cache"])
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)["predictions"]) == 1
+    assert "LOADED ['torch']" in done.stderr
+
+
+def test_the_caption_method_names_the_missing_library(ucf_clips, tmp_path):
+    captions = tmp_path / "observer.json"
+    captions.write_text(json.dumps({"results": {ucf_clips[0].stem: [{"sentence": "a man juggles balls",
+                                                                     "timestamp": [0, 2]}]}}))
+    done = _run(["predict", str(ucf_clips[0]), "--method", "caption", "--captions", str(captions), "--labels",
+                 "juggling balls,riding a horse", "--include-class-name", "--no-own-descriptions", "--no-cache"],
+                blocked=("faiss",))
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert len(errors) == 1 and "faiss" in errors[0] and "pip install faiss-cpu" in errors[0]
+
+
+def test_listings_do_not_load_torch():
+    done = _run(["eval", "--list"])
+    assert done.returncode == 0, done.stderr
+    assert "LOADED []" in done.stderr
