@@ -34,8 +34,3 @@ def cache_dir() -> Path:
         return Path(env).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "actionzs"
-
-
-def caching_enabled() -> bool:
-    """False under ``--no-cache`` (``$ACTIONZS_NO_CACHE``): no result of this run is read from or written to disk."""
-    return os.environ.get("ACTIONZS_NO_CACHE", "").lower() not in ("1", "true", "yes")

@@ -25,7 +25,7 @@ from .errors import InputError
 
 DEVICES = ("auto", "cpu", "cuda", "mps")  # cuda may carry an index: cuda:1
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
-DECODERS = ("auto", "pyav", "decord")  # auto: decord where it reads the file, else PyAV
+DECODERS = ("auto", "pyav", "decord", "torchcodec")  # auto: decord, else torchcodec where they read the file, else PyAV
 CPU_MAX_WORKERS = 4
 GPU_MAX_WORKERS = 32  # past this, the workers' prefetched pixels cost more memory than they win in speed
 WORKER_PRELOAD = ["actionzs.features"]  # imported once in the fork server, not in every worker
@@ -82,6 +82,15 @@ class Runtime:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def start_workers(self) -> None:
+        """Start the clean worker server now (when there will be workers), so that its start-up (importing torch
+        and PyAV, about 2.5 s on 2 cores: benchmarks/worker_start.py) overlaps with loading the model."""
+        if self.workers and "forkserver" in multiprocessing.get_all_start_methods():
+            from multiprocessing import forkserver
+
+            worker_context()
+            forkserver.ensure_running()
 
 
 def resolve_device(name: str) -> str:

@@ -52,6 +52,5 @@ def _isolated_cache(tmp_path, monkeypatch, _shared_llm_cache):
     (cache / "llm").symlink_to(_shared_llm_cache, target_is_directory=True)
     monkeypatch.setenv("ACTIONZS_CACHE", str(cache))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("ACTIONZS_NO_CACHE", "")  # a CLI run's --no-cache sets it; restored after each test
     monkeypatch.delenv("ACTIONZS_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # never the user's own defaults

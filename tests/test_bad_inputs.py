@@ -60,6 +60,8 @@ def _files(tmp_path, ucf_clips, data_dir):
     write("proto_kind.yaml", "name: x\ndataset: ucf101\nkind: zero-shots\n")
     write("proto_noname.yaml", "dataset: ucf101\nkind: zero-shot\n")
     write("proto_runs.yaml", "name: x\ndataset: ucf101\nkind: zero-shot\nruns: 0\n")
+    write("proto_typo.yaml", "name: x\ndataset: ucf101\nkind: episodic\nsplit_files: [t.txt]\nshot: 5\n")
+    write("proto_fewshot.yaml", "name: x\ndataset: ucf101\nkind: few-shot\nsplit_files: [t.txt]\n")
     write("cap_text_ts.json", json.dumps({"results": {"v_x": [{"sentence": "a man", "timestamp": ["0:01", "0:02"]}]}}))
     write("cap_bad.json", "{not json")
     write("cap_list.json", "[]")
@@ -204,6 +206,9 @@ CASES = [
     ("eval-protocol-kind", ["eval", "-p", "{proto_kind.yaml}", "--root", "{tmp}"], 2, "kind"),
     ("eval-protocol-noname", ["eval", "-p", "{proto_noname.yaml}", "--root", "{tmp}"], 2, "name"),
     ("eval-protocol-runs", ["eval", "-p", "{proto_runs.yaml}", "--root", "{tmp}"], 2, "runs"),
+    ("eval-protocol-unknown-key", ["eval", "-p", "{proto_typo.yaml}", "--root", "{tmp}"], 2,
+     "unknown setting 'shot' (did you mean shots?)"),
+    ("eval-protocol-incomplete", ["eval", "-p", "{proto_fewshot.yaml}", "--root", "{tmp}"], 2, "train_file"),
     ("eval-protocol-list-yaml", ["eval", "-p", "{list.yaml}", "--root", "{tmp}"], 2, "mapping"),
     ("eval-runs-0", ["eval", "-p", "ucf101-random50", "--runs", "0"], 2, "--runs"),
     ("eval-episodes-0", ["eval", "-p", "ucf101-5way-1shot", "--episodes", "0"], 2, "--episodes"),

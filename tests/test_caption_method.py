@@ -23,7 +23,7 @@ LABELS = LabelSet("toy", ("ride_horse", "shoot_gun", "brush_hair", "dive"),
 
 @pytest.fixture(scope="module")
 def embedder():
-    return load_embedder("all-MiniLM-L6-v2", cache=False)
+    return load_embedder("all-MiniLM-L6-v2")  # no cache: every test embeds afresh
 
 
 def test_split_sentences_keeps_abbreviation_free_sentences_apart():

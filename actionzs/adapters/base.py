@@ -44,6 +44,11 @@ class AdapterInfo:
     training: dict = field(default_factory=dict)  # settings and outcomes, for the record
     pixel: dict | None = None  # adapters that carry their own model (xclip): its pixel spec
 
+    @property
+    def name(self) -> str:
+        """How reports name the method that scored: ``adapter:<its method>`` (the folder is recorded beside)."""
+        return f"adapter:{self.method}"
+
     def as_dict(self) -> dict:
         out = {"method": self.method, "base_model": self.base_model, "base_model_key": self.base_model_key,
                "untrained_base": self.untrained_base, "labels_name": self.classes.name,

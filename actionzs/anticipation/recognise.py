@@ -11,7 +11,7 @@ from .data import Action, Vocabulary
 
 
 @dataclass
-class Segment:
+class ObservedSegment:
     start: float
     end: float
     frames: np.ndarray  # uint8 [T, H, W, 3]
@@ -23,7 +23,7 @@ class Segment:
                 "action": " ".join(self.action) if self.action else None, "caption": self.caption}
 
 
-def split_video(path, segments: int, frames_per_segment: int = 4) -> list[Segment]:
+def split_video(path, segments: int, frames_per_segment: int = 4) -> list[ObservedSegment]:
     """``segments`` equal, consecutive pieces of time (fewer for a video with fewer frames than that)."""
     from ..video import open_video
     from ..video.windows import equal_parts, window_indices
@@ -31,14 +31,14 @@ def split_video(path, segments: int, frames_per_segment: int = 4) -> list[Segmen
     with open_video(path) as video:
         parts = equal_parts(video.duration, min(segments, len(video)))
         indices = window_indices(video, parts, frames_per_segment)
-        return [Segment(p.start, p.end, video.frames(i)) for p, i in zip(parts, indices)]
+        return [ObservedSegment(p.start, p.end, video.frames(i)) for p, i in zip(parts, indices)]
 
 
 def _words(names) -> list[str]:
     return [n.replace("_", " ") for n in names]
 
 
-def recognise_with_clip(segments: list[Segment], vocab: Vocabulary, encoder) -> None:
+def recognise_with_clip(segments: list[ObservedSegment], vocab: Vocabulary, encoder) -> None:
     """Verb and noun per segment by CLIP over prompted vocabulary words (frame features averaged)."""
     from ..methods.clip_zeroshot import ClipZeroShot
     from ..text.labels import LabelSet
@@ -54,14 +54,19 @@ def recognise_with_clip(segments: list[Segment], vocab: Vocabulary, encoder) -> 
                           nouns.ids[int(noun_scorer.scores(features)[0].argmax())])
 
 
-def caption_segments(segments: list[Segment], captioner) -> None:
-    """One caption per segment, of its middle frame."""
-    middle = np.stack([s.frames[len(s.frames) // 2] for s in segments])
-    for segment, text in zip(segments, captioner.caption(middle)):
-        segment.caption = text
+def caption_segments(path, segments: list[ObservedSegment], captioner) -> None:
+    """One caption per segment, of its middle frame (``models.captioner.caption_windows``)."""
+    from ..models.captioner import caption_windows
+    from ..video import open_video
+    from ..video.windows import SEQUENTIAL, TimeWindow
+
+    with open_video(path, backend=SEQUENTIAL) as video:
+        windows = [TimeWindow(s.start, s.end) for s in segments]
+        for segment, (_, text) in zip(segments, caption_windows(video, windows, captioner)):
+            segment.caption = text
 
 
-def recognise_with_captions(segments: list[Segment], vocab: Vocabulary, embedder) -> None:
+def recognise_with_captions(segments: list[ObservedSegment], vocab: Vocabulary, embedder) -> None:
     """Verb and noun per segment: the vocabulary words nearest to the segment's caption in sentence-embedding
     space (captions must be set, see ``caption_segments``)."""
     captions = embedder.encode([s.caption or "" for s in segments])

@@ -85,8 +85,6 @@ def main(ctx, debug, verbose, quiet):
         raise click.UsageError("choose one of -q and -v")
     setup(-1 if quiet else verbose)
     config = load_user_config()
-    if config.cache and not os.environ.get("ACTIONZS_CACHE"):
-        os.environ["ACTIONZS_CACHE"] = str(config.cache)  # every cache of this run (features, text, LLM) goes there
     ctx.default_map = option_defaults(config)
     ctx.obj = config
 

@@ -129,6 +129,7 @@ def adapt(support, out, method, labels, model, prompts, sampling, shots, seed, t
                                          accumulate=train.accumulate,
                                          lr=train.lr if "lr" in given else None)
     runtime = runtime.resolve()
+    runtime.start_workers()
     request = AdaptRequest(method=method, model=model, prompts=prompts, sampling=sampling, shots=shots, seed=seed,
                            train=train, checkpoint=checkpoint, curriculum=curriculum)
     with progress("steps") as bar:

@@ -6,7 +6,7 @@ import click
 
 from .. import defaults
 from ..options import CALIBRATIONS, DECODINGS, RECOGNISERS, LLMSettings, Recognition
-from .options import bundle, configured_model, device_options, json_output_options
+from .options import bundle, cache_options, configured_model, device_options, json_output_options
 
 
 def _settings(examples, fetch, mmr_lambda, z, k, decoding, candidates, scored_actions, calibration, sharpness, seed):
@@ -80,8 +80,9 @@ recognition_options = bundle(
 @recognition_options
 @llm_options
 @device_options
+@cache_options
 @json_output_options
-def anticipate(video, vocab, observed, pool, llm, recognition, settings, runtime, output):
+def anticipate(video, vocab, observed, pool, llm, recognition, settings, runtime, cache, output):
     """Predict the next actions after a VIDEO (or after --observed actions) with a language model.
 
     \b
@@ -113,6 +114,6 @@ def anticipate(video, vocab, observed, pool, llm, recognition, settings, runtime
                                                                           bool(video) and recognition.method == "clip"))
     runtime = runtime.resolve()
     result = run(video, vocab=vocab, observed=observed, pool=pool, llm=llm, recognition=recognition,
-                 settings=settings, runtime=runtime)
+                 settings=settings, runtime=runtime, cache=cache)
     warnings = ([UNTRAINED_WARNING] if result["untrained_recognition"] else []) + result["warnings"]
     output.finish(to_json(result) if output.format == "json" else render_anticipation(result), warnings, [])

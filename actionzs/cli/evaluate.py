@@ -115,11 +115,12 @@ def eval_(request, list_protocols, sampling, anticipation, captions, cache, runt
     from ..console import progress
 
     runtime = runtime.resolve()  # an absent device fails here, before any work (listings above need no torch)
+    runtime.start_workers()
 
     if out_dir:
         require_writable(out_dir, "--out-dir", directory=True)
     method = "anticipation" if request.protocol.kind == "anticipation" else (
-        request.method or ("caption" if captions.captions else "clip"))
+        request.method_for(bool(captions.captions)))
     _check_options(method, request)
     uses_clip = request.adapter is None and method == "clip"
     request = dataclasses.replace(request, model=configured_model(request.model, uses_clip))

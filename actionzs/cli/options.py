@@ -105,8 +105,8 @@ sampling_options = bundle(
 
 
 def _cache(cache_dir, no_cache):
-    import os
-
+    """The run's one cache (features, label and sentence embeddings, the converted LLM), passed to every task as
+    an object: --cache-dir, else the config file's ``cache``, else $ACTIONZS_CACHE or ~/.cache/actionzs."""
     from ..cache import FeatureCache, require_writable
 
     if cache_dir and no_cache:
@@ -114,11 +114,9 @@ def _cache(cache_dir, no_cache):
 
         warn(f"--cache-dir {cache_dir} is not used: --no-cache reads and writes no cache")
         cache_dir = None
-    if cache_dir:  # every cache of this run goes there: features, label and sentence embeddings, the converted LLM
-        os.environ["ACTIONZS_CACHE"] = str(cache_dir)
-    if no_cache:
-        os.environ["ACTIONZS_NO_CACHE"] = "1"
-    cache = FeatureCache(cache_dir, enabled=not no_cache)
+    context = click.get_current_context(silent=True)
+    configured = getattr(context.find_root().obj if context else None, "cache", None)
+    cache = FeatureCache(cache_dir or configured, enabled=not no_cache)
     if cache.enabled:
         require_writable(cache.root, "--cache-dir" if cache_dir else "cache folder ($ACTIONZS_CACHE)", directory=True)
     return cache
@@ -281,7 +279,8 @@ runtime_options = bundle(
                       f"{CPU_MAX_WORKERS} when the model runs on the CPU, {GPU_MAX_WORKERS} on a GPU; 0: decode in the "
                       f"main process]."),
     click.option("--decoder", type=click.Choice(DECODERS), default=field_default(Runtime, "decoder"), show_default=True,
-                 help="Video decoding library; auto: decord where it reads the file (fast seeking), else PyAV."),
+                 help="Video decoding library; auto: decord, else torchcodec (an optional extra), where they read "
+                      "the file; PyAV otherwise."),
 )
 device_options = bundle("runtime", _device_only, _device)
 prompts_option = click.option("--prompts", default=None,

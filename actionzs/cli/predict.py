@@ -69,6 +69,7 @@ def predict(videos, labels, model, method, prompts, sampling, top_k, output, cac
 
     _check_options(method, adapter)
     runtime = runtime.resolve()
+    runtime.start_workers()
     inputs = videos_given(videos)
     model = configured_model(model, method == "clip" and adapter is None)
     request = PredictRequest(labels=labels, method=method, model=model, prompts=prompts, adapter=adapter,

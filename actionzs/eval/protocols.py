@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..config import read_yaml, validated
 from ..errors import InputError
@@ -74,9 +74,10 @@ KINDS = ("zero-shot", "few-shot", "episodic", "anticipation")
 
 
 class ProtocolFile(BaseModel):
-    """What a protocol YAML must hold; other keys (split files, shots, ways, ...) are the kind's own settings."""
+    """Every setting a protocol YAML may hold. A key not declared here is refused (with the closest name), so a
+    misspelt setting can never be ignored silently; the kind's own settings travel in ``Protocol.extra``."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1)
     dataset: Literal[DATASETS]
@@ -88,6 +89,24 @@ class ProtocolFile(BaseModel):
     runs: int = Field(default=1, ge=1)
     seed: int = Field(default=0, ge=0)
     classifier: Literal["prototype", "logistic"] = "prototype"  # episodic: how queries are scored
+    source: str | None = None  # where a published split comes from (documentation)
+    split_files: list[str] | None = Field(default=None, min_length=1)  # test lists under --splits (globs allowed)
+    label_files: list[str | None] | None = Field(default=None, min_length=1)  # a label file per split file
+    train_file: str | None = None  # few-shot: the support list under --splits
+    ways: int | None = Field(default=None, ge=2)  # episodic: classes per episode (default 5)
+    shots: int | None = Field(default=None, ge=1)  # episodic: support clips per class (default 1)
+    queries: int | None = Field(default=None, ge=1)  # episodic: query clips per class (default 5)
+    episodes: int | None = Field(default=None, ge=1)  # episodic: episodes (default 10000)
+    folds: int | None = Field(default=None, ge=2)  # anticipation: folds by clip (default 5)
+
+    @model_validator(mode="after")
+    def _complete(self):
+        """Each kind's required settings, checked before any data is read."""
+        if self.kind == "few-shot" and (self.train_file is None or not self.split_files):
+            raise ValueError("a few-shot protocol names its train_file and split_files")
+        if self.label_files is not None and self.split_files and len(self.label_files) != len(self.split_files):
+            raise ValueError("label_files: one per split file")
+        return self
 
 
 def load_protocol(name_or_path: str) -> Protocol:
@@ -97,7 +116,15 @@ def load_protocol(name_or_path: str) -> Protocol:
         close = difflib.get_close_matches(name_or_path, list(known), n=1)
         hint = f"did you mean {close[0]}? " if close else ""
         raise InputError(f"--protocol {name_or_path!r}: no such protocol or file ({hint}`actionzs eval --list`)")
-    checked = validated(ProtocolFile, read_yaml(path), path)
-    data = checked.model_dump()
+    raw = read_yaml(path)
+    if isinstance(raw, dict):
+        for key in raw:
+            if key not in ProtocolFile.model_fields:
+                close = difflib.get_close_matches(str(key), list(ProtocolFile.model_fields), n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise InputError(f"{path}: unknown setting {key!r}{hint}; settings: "
+                                 f"{', '.join(ProtocolFile.model_fields)}")
+    checked = validated(ProtocolFile, raw, path)
+    data = checked.model_dump(exclude_none=True)
     fields = {k: data.pop(k) for k in list(data) if k in Protocol.__dataclass_fields__ and k != "extra"}
     return Protocol(**fields, extra=data)

@@ -187,7 +187,7 @@ class CaptionMethod(VideoMethod):
         embedded = {}
         if found:
             said = lambda key: [[c.sentence for c in o.videos.get(key, [])] for o in observers]  # noqa: E731
-            vectors = embed_captions([said(keys[v]) for v in found], self.encoder, self.options.match,
+            vectors = embed_captions([said(keys[v]) for v in found], self.encoder.with_cache(cache), self.options.match,
                                      reference=[said(key) for key in sorted(known)])
             embedded = dict(zip(found, vectors))
         sources = ", ".join(map(str, self.options.captions))
@@ -214,12 +214,9 @@ class CaptionMethod(VideoMethod):
 
         match = dataclasses.replace(self.options.match, center=False)  # one video's windows are no population
         if self.captioner is not None:
-            from ..models.captioner import STREAM_WINDOWS
+            from ..models.captioner import caption_windows
 
-            said = []
-            for first in range(0, len(windows), STREAM_WINDOWS):
-                part = windows[first : first + STREAM_WINDOWS]
-                said += [[[text]] for text in self.captioner.caption(video.frames(video.index_at([w.middle for w in part])))]
+            said = [[[text]] for _, text in caption_windows(video, windows, self.captioner)]
             return embed_captions(said, self.encoder, match)
         known = set().union(*(o.videos for o in self.observers))
         key = video_key(video.path, known)
@@ -235,11 +232,12 @@ class CaptionMethod(VideoMethod):
         return out
 
     def classifier(self, classes, templates, cache=None) -> CaptionMatcher:
-        """Class descriptions embedded by the sentence embedder (``cache`` is for prompt-based methods)."""
+        """Class descriptions embedded by the sentence embedder (long sentence lists kept in ``cache``)."""
         from ..text.corpora import class_sentences
 
-        sentences = class_sentences(classes, self.options.descriptions, self.encoder, dataset=classes.name)
-        return CaptionMatcher(classes, sentences, self.encoder, self.options.match)
+        embedder = self.encoder.with_cache(cache)
+        sentences = class_sentences(classes, self.options.descriptions, embedder, dataset=classes.name)
+        return CaptionMatcher(classes, sentences, embedder, self.options.match)
 
     def pool(self, features) -> np.ndarray:
         return np.asarray(features)

@@ -93,19 +93,23 @@ def caption_video(path, captioner: Captioner, window_s: float = CAPTION_WINDOW_S
 
     captions: list[Caption] = []
     with open_video(path, backend=SEQUENTIAL) as video:
-        windows = time_windows(video.duration, window_s, hop_s)
-        for start in range(0, len(windows), STREAM_WINDOWS):
-            chunk = windows[start : start + STREAM_WINDOWS]
-            middles = video.index_at([w.middle for w in chunk])
-            for window, sentence in zip(chunk, captioner.caption(video.frames(middles))):
-                if captions and captions[-1].sentence == sentence:
-                    captions[-1].end = round(window.end, 3)
-                else:
-                    captions.append(Caption(sentence, round(window.start, 3), round(window.end, 3)))
+        for window, sentence in caption_windows(video, time_windows(video.duration, window_s, hop_s), captioner):
+            if captions and captions[-1].sentence == sentence:
+                captions[-1].end = round(window.end, 3)
+            else:
+                captions.append(Caption(sentence, round(window.start, 3), round(window.end, 3)))
     return captions
 
 
 STREAM_WINDOWS = 16  # windows decoded and captioned per step
+
+
+def caption_windows(video, windows, captioner):
+    """``(window, caption of its middle frame)`` for each time window of an open video: the one way every
+    command captions a window, ``STREAM_WINDOWS`` decoded at a time so memory does not grow with length."""
+    for start in range(0, len(windows), STREAM_WINDOWS):
+        chunk = windows[start : start + STREAM_WINDOWS]
+        yield from zip(chunk, captioner.caption(video.frames(video.index_at([w.middle for w in chunk]))))
 
 
 def caption_videos(videos, captioner: Captioner, window_s: float = CAPTION_WINDOW_S,

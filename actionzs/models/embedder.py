@@ -6,6 +6,7 @@ offline. Any other sentence-transformers name or local path also works.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..cache import atomic_write
-from ..defaults import EMBEDDER, cache_dir, caching_enabled
+from ..defaults import EMBEDDER
 from ..console import info, progress
 from . import registry
 
@@ -30,7 +31,7 @@ def _local_minilm() -> str | None:
 class SentenceEmbedder:
     name: str
     model: object
-    cache: bool = True  # embeddings of long text lists are kept under the cache folder in effect when encoding
+    store: object = None  # a cache.FeatureCache: embeddings of long text lists are kept under its root; None: none
 
     def encode(self, texts: list[str], batch_size: int = 128) -> np.ndarray:
         """Unit-normalised float32 [N, D] embeddings; repeated calls with the same texts hit the disk cache. Long
@@ -56,20 +57,25 @@ class SentenceEmbedder:
         return out
 
     def _cache_path(self, texts: list[str]) -> Path | None:
-        if not self.cache or not caching_enabled() or len(texts) < 64:  # small batches are cheaper to recompute
+        if self.store is None or not self.store.enabled or len(texts) < 64:  # small batches: cheaper to recompute
             return None
         digest = hashlib.sha256("\x00".join([self.name, *texts]).encode()).hexdigest()[:32]
-        return cache_dir() / "text" / f"{digest}.npy"
+        return Path(self.store.root) / "text" / f"{digest}.npy"
+
+    def with_cache(self, store) -> "SentenceEmbedder":
+        """The same loaded model, keeping its embeddings in ``store`` (a FeatureCache, or None for none)."""
+        return dataclasses.replace(self, store=store)
 
 
 _LOADED: dict[str, SentenceEmbedder] = {}
 
 
-def load_embedder(name: str = EMBEDDER, cache: bool = True) -> SentenceEmbedder:
-    """Load by sentence-transformers name or local path; one-line error when unreachable offline."""
+def load_embedder(name: str = EMBEDDER, cache=None) -> SentenceEmbedder:
+    """Load by sentence-transformers name or local path (once per process); one-line error when unreachable
+    offline. ``cache``: the FeatureCache whose folder keeps embedded text lists (None: kept nowhere)."""
     info(f"loading sentence embedder {name}")
     if name in _LOADED:
-        return _LOADED[name]
+        return _LOADED[name].with_cache(cache)
     from sentence_transformers import SentenceTransformer
 
     source = name
@@ -83,6 +89,5 @@ def load_embedder(name: str = EMBEDDER, cache: bool = True) -> SentenceEmbedder:
                                     device="cpu")
     except Exception as exc:
         raise registry.cannot_load("sentence embedder", name, exc) from None
-    embedder = SentenceEmbedder(name, model, cache)
-    _LOADED[name] = embedder
-    return embedder
+    _LOADED[name] = SentenceEmbedder(name, model)
+    return _LOADED[name].with_cache(cache)

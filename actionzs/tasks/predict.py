@@ -120,7 +120,7 @@ class AdaptedClassifier(VideoClassifier):
         fitted = load_adapter(adapter)
         video_method = fitted.video_method(runtime, model)
         info = fitted.info
-        super().__init__(video_method, info.classes, fitted.scorer(video_method), name=f"adapter:{info.method}",
+        super().__init__(video_method, info.classes, fitted.scorer(video_method), name=info.name,
                          model=info.base_model, prompts=info.prompts, sampling=info.sampling, cache=cache,
                          input_files=[adapter])
 

@@ -14,7 +14,9 @@ class WindowResult(BaseModel):
     top: list[Ranked]
 
 
-class SegmentResult(BaseModel):
+class Segment(BaseModel):
+    """A stretch of time given one label; scores are that label's smoothed per-window probabilities."""
+
     label: str
     text: str
     start: float
@@ -30,7 +32,7 @@ class VideoTimeline(BaseModel):
     video: str
     duration: float = Field(description="seconds")
     windows: list[WindowResult]
-    segments: list[SegmentResult]
+    segments: list[Segment]
     probabilities: list[list[float]] | None = Field(default=None, exclude=True)  # [W, C] smoothed, for plots
 
 

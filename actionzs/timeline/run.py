@@ -15,7 +15,7 @@ from ..provenance import provenance
 from ..ranking import softmax, top_k as best
 from ..video import open_video
 from ..video.windows import SEQUENTIAL, time_windows
-from .report import SegmentResult, TimelineReport, VideoTimeline, WindowResult
+from .report import TimelineReport, VideoTimeline, WindowResult
 from .segments import segments, smooth
 
 CACHE_WINDOWS = 64  # windows per feature-cache entry (and per step of the progress report)
@@ -77,8 +77,5 @@ def _video_timeline(video, duration, windows, logits, classes, windowing: Window
     rows = [WindowResult(start=round(window.start, 3), end=round(window.end, 3),
                          top=best(p, classes.ids, classes.texts, top_k)) for window, p in zip(windows, probs)]
     found = segments(probs, windows, duration, classes.ids, classes.texts, windowing.background)
-    return VideoTimeline(video=video, duration=round(duration, 3), windows=rows,
-                         segments=[SegmentResult(label=s.label, text=s.text, start=round(s.start, 3),
-                                                 end=round(s.end, 3), mean_score=s.mean_score, max_score=s.max_score,
-                                                 windows=s.windows) for s in found],
+    return VideoTimeline(video=video, duration=round(duration, 3), windows=rows, segments=found,
                          probabilities=probs.tolist())

@@ -3,26 +3,12 @@ consecutive windows of the same label merged into one segment."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from ..errors import InputError
 from ..options import check_smoothing
 from ..video.windows import TimeWindow
-
-@dataclass(frozen=True)
-class Segment:
-    """A stretch of time given one label; scores are that label's smoothed per-window probabilities."""
-
-    label: str
-    text: str
-    start: float
-    end: float
-    mean_score: float
-    max_score: float
-    windows: int
-
+from .report import Segment
 
 def smooth(probabilities: np.ndarray, size: int = 1, how: str = "mean") -> np.ndarray:
     """``[W, C]`` scores averaged (or median-filtered) over a centred run of ``size`` windows; at the ends the
@@ -62,7 +48,8 @@ def segments(probabilities: np.ndarray, windows: list[TimeWindow], duration: flo
         label = labelled[first]
         if label is not None:
             run = scores[first:i, label]
-            out.append(Segment(ids[label], texts[label], spans[first][0], spans[i - 1][1], float(run.mean()),
-                               float(run.max()), i - first))
+            out.append(Segment(label=ids[label], text=texts[label], start=round(spans[first][0], 3),
+                               end=round(spans[i - 1][1], 3), mean_score=float(run.mean()), max_score=float(run.max()),
+                               windows=i - first))
         first = i
     return out

@@ -1,9 +1,11 @@
 """Open videos and read only the frames asked for.
 
-decord does the decoding where it can (fast random access); PyAV takes over where decord cannot (GIF, files
-decord refuses, or a decord read that fails). Containers are checked before any frame is read: the real frame
-count is taken from the demuxed packets, so a header that over-reports its frames (a truncated download,
-on which decord can hang seeking past the end) is caught up front with a clear error instead.
+Decoders by name (``backend``): ``pyav`` (always there), ``decord`` (fast random access; x86-64 wheels only, no
+release since 2021) and ``torchcodec`` (PyTorch's decoder: exact frame access, NVDEC on CUDA with
+``device="cuda"``; an optional extra that loads the system's FFmpeg 4-7 libraries). ``auto`` takes decord, else
+torchcodec, where they are installed and read the file; PyAV takes over where they cannot (GIF, files they
+refuse, or a read that fails; GIF and AVI always go to PyAV under torchcodec, see ``video.torchcodec``).
+Containers are checked before any frame is read (``video.probe``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import VideoError
+from ..runtime import DECODERS
+from .probe import COUNT_TOLERANCE, check_file, probe
+from .torchcodec import NOT_TORCHCODEC, open_torchcodec, torchcodec_decoder  # noqa: F401 (torchcodec_decoder: re-exported)
 
 try:  # decord has wheels for x86-64 Linux/Windows only
     import decord
@@ -25,9 +30,6 @@ except ImportError:  # pragma: no cover - exercised only where decord is missing
     decord = None
 
 import av
-
-# A header may disagree with the packets by a frame or two (B-frame reordering, edit lists).
-_COUNT_TOLERANCE = 2
 
 #: Read counters, so tests and benchmarks can see how often decoding really happens.
 DECODE_CALLS = {"open": 0, "read": 0}
@@ -55,68 +57,6 @@ class VideoInfo:
         return (self.height, self.width) if self.rotation % 180 else (self.width, self.height)
 
 
-def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise VideoError(path, "no such file")
-    if not path.is_file():
-        raise VideoError(path, "not a regular file")
-    if path.stat().st_size == 0:
-        raise VideoError(path, "empty file (0 bytes)")
-
-
-def _probe(path: Path) -> tuple[int, float, int, int, int, int, np.ndarray | None]:
-    """Demux (no decoding) to count real frames; returns (packets, fps, w, h, rotation, header_frames, the
-    presentation timestamps of the frames in stream units, sorted, or None where packets carry none)."""
-    try:
-        container = av.open(str(path))
-    except av.error.FFmpegError as exc:
-        raise VideoError(path, f"not a readable video ({exc.strerror or type(exc).__name__})") from None
-    with container:
-        if not container.streams.video:
-            raise VideoError(path, "contains no video stream")
-        stream = container.streams.video[0]
-        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
-        fps = float(rate) if rate else 0.0
-        width, height = stream.codec_context.width, stream.codec_context.height
-        header_frames = int(stream.frames or 0)
-        time_base = stream.time_base
-        packets, stamps = 0, []
-        try:
-            for packet in container.demux(stream):
-                if packet.size:
-                    packets += 1
-                    stamps.append(packet.pts)
-        except av.error.FFmpegError:
-            pass  # a damaged tail: what was demuxed before it is what the file really holds
-        rotation = 0
-        if packets:
-            rotation = _first_frame_rotation(path)
-    if packets == 0:
-        raise VideoError(path, "no decodable video frames")
-    if header_frames and header_frames > packets + _COUNT_TOLERANCE:
-        raise VideoError(
-            path,
-            f"container reports {header_frames} frames but holds {packets}: truncated or damaged file",
-        )
-    if not fps:
-        fps = 25.0
-    pts = None
-    if stamps and None not in stamps and time_base:
-        pts = np.sort(np.asarray(stamps, dtype=np.int64))
-        pts = pts if len(np.unique(pts)) == len(pts) else None  # repeated stamps say nothing about time
-    return packets, fps, width, height, rotation, header_frames, (pts, time_base)
-
-
-def _first_frame_rotation(path: Path) -> int:
-    try:
-        with av.open(str(path)) as container:
-            for frame in container.decode(video=0):
-                return int(round(getattr(frame, "rotation", 0) or 0))
-    except av.error.FFmpegError:
-        return 0
-    return 0
-
-
 def _rotate(frames: np.ndarray, rotation: int) -> np.ndarray:
     k = (rotation // 90) % 4
     return np.ascontiguousarray(np.rot90(frames, k=k, axes=(1, 2))) if k else frames
@@ -125,14 +65,15 @@ def _rotate(frames: np.ndarray, rotation: int) -> np.ndarray:
 class Video:
     """An open video. ``frames(indices)`` decodes just those frames: ``uint8 [T, H, W, 3]`` RGB, upright."""
 
-    def __init__(self, path: str | os.PathLike, backend: str = "auto"):
+    def __init__(self, path: str | os.PathLike, backend: str = "auto", device: str = "cpu"):
         self.path = Path(path)
-        if backend not in ("auto", "decord", "pyav"):
+        if backend not in DECODERS:
             raise ValueError(f"unknown backend {backend!r}")
-        _check_file(self.path)
+        check_file(self.path)
         DECODE_CALLS["open"] += 1
-        num_frames, fps, width, height, rotation, _, self._stamps = _probe(self.path)
+        num_frames, fps, width, height, rotation, _, self._stamps = probe(self.path)
         self._decord = None
+        self._torchcodec = None
         self._cursor = None
         self._recent: dict[int, np.ndarray] = {}
         if backend in ("auto", "decord") and decord is not None and self.path.suffix.lower() != ".gif":
@@ -145,9 +86,12 @@ class Video:
                 num_frames = min(num_frames, len(self._decord))
         elif backend == "decord":
             raise VideoError(self.path, "decord is unavailable for this file or platform")
-        self.info = VideoInfo(
-            str(self.path), num_frames, fps, width, height, rotation, "decord" if self._decord else "pyav"
-        )
+        if self._decord is None and backend in ("auto", "torchcodec") and self.path.suffix.lower() not in NOT_TORCHCODEC:
+            self._torchcodec = open_torchcodec(self.path, device, required=backend == "torchcodec")
+            if self._torchcodec is not None:
+                num_frames = min(num_frames, self._torchcodec.metadata.num_frames or num_frames)
+        used = "decord" if self._decord else "torchcodec" if self._torchcodec is not None else "pyav"
+        self.info = VideoInfo(str(self.path), num_frames, fps, width, height, rotation, used)
 
     def __len__(self) -> int:
         return self.info.num_frames
@@ -185,6 +129,7 @@ class Video:
 
     def close(self) -> None:
         self._decord = None
+        self._torchcodec = None
         self._recent = {}
         self._close_cursor()
 
@@ -207,7 +152,20 @@ class Video:
                     # decord can return a stale picture for the final frame (seen on AVI files); PyAV reads it
                     frames[final] = self._final_frame()
                 return frames
+        if self._torchcodec is not None:
+            try:
+                frames = self._torchcodec.get_frames_at(indices=idx.tolist()).data.cpu().numpy()
+            except Exception:
+                self._torchcodec = None  # PyAV either succeeds or names the cause
+            else:
+                return frames if self._torchcodec_rotates else _rotate(frames, self.info.rotation)
         return _rotate(self._pyav_frames(idx), self.info.rotation)
+
+    @property
+    def _torchcodec_rotates(self) -> bool:
+        """Whether torchcodec already turned the frames upright (its frames then have the display size)."""
+        height, width = self._torchcodec.metadata.height, self._torchcodec.metadata.width
+        return (width, height) == self.info.display_size and (width, height) != (self.info.width, self.info.height)
 
     def _final_frame(self) -> np.ndarray:
         """The last frame, by seeking PyAV close to the end and decoding what is left."""
@@ -252,7 +210,7 @@ class Video:
             raise VideoError(self.path, f"corrupt video data: decoding failed after frame {position + 1}") from None
         position, tail = cursor.position, cursor.tail
         missing = sorted(wanted - found.keys())
-        if missing and tail is not None and missing[0] > position >= self.info.num_frames - 1 - _COUNT_TOLERANCE:
+        if missing and tail is not None and missing[0] > position >= self.info.num_frames - 1 - COUNT_TOLERANCE:
             # the packet count ran a frame or two past what decodes (seen on variable-rate phone video)
             found.update({i: tail.to_ndarray(format="rgb24") for i in missing})
             missing = []
@@ -279,6 +237,7 @@ class _Cursor:
         self.tail = None
 
 
-def open_video(path: str | os.PathLike, backend: str = "auto") -> Video:
-    """Open a video for reading; raises ``VideoError`` (one line: file and cause) for anything unreadable."""
-    return Video(path, backend=backend)
+def open_video(path: str | os.PathLike, backend: str = "auto", device: str = "cpu") -> Video:
+    """Open a video for reading with the ``backend`` decoder (torchcodec decodes on ``device``, e.g. "cuda");
+    raises ``VideoError`` (one line: file and cause) for anything unreadable."""
+    return Video(path, backend=backend, device=device)
