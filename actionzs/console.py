@@ -52,6 +52,11 @@ def info(message: str) -> None:
     log.info(message)
 
 
+def warning(message: str) -> None:
+    """A ``warning:`` line on stderr, shown even with -q (what was not as expected, and what was done about it)."""
+    log.warning(f"warning: {message}")
+
+
 def progress(unit: str, total: int | None = None, desc: str | None = None):
     """A progress bar on stderr, hidden with -q or when stderr is not a terminal; use it in a ``with`` block."""
     from tqdm import tqdm

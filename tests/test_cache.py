@@ -27,7 +27,7 @@ def test_sampling_and_model_are_part_of_the_key(ucf_clips, tmp_path):
     api.predict(ucf_clips[:1], api.PredictRequest(model="random:openclip-tiny"), cache=cache)
     api.predict(ucf_clips[:1], api.PredictRequest(model="random:openclip-tiny", sampling=Sampling(frames=4)), cache=cache)
     api.predict(ucf_clips[:1], api.PredictRequest(model="random:hf-clip-tiny"), cache=cache)
-    entries = list((tmp_path / "c").rglob("*.npy"))
+    entries = list((tmp_path / "c").rglob("*.safetensors"))
     videos = [p for p in entries if not p.parent.name.startswith("text-")]
     assert len(videos) == 3
     texts = {p.parent.parent for p in entries if p.parent.name.startswith("text-")}

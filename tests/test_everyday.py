@@ -92,7 +92,7 @@ def test_no_cache_with_a_cache_dir_is_a_warning_and_writes_nowhere(ucf_clips, tm
     result = run("predict", ucf_clips[0], "-m", TINY, "--no-cache", "--cache-dir", elsewhere)
     assert result.exit_code == 0
     assert f"warning: --cache-dir {elsewhere} is not used: --no-cache" in result.stderr
-    assert not elsewhere.exists() and not list(Path(os.environ["ACTIONZS_CACHE"]).rglob("*.npy"))
+    assert not elsewhere.exists() and not list(Path(os.environ["ACTIONZS_CACHE"]).rglob("*.safetensors"))
 
 
 # -- conflicts are errors or warnings, never silent ---------------------------------------------------------------

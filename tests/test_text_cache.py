@@ -77,7 +77,7 @@ def test_no_cache_writes_nothing(tmp_path, ucf_clips):
     result = CliRunner().invoke(main, ["predict", str(ucf_clips[0]), "-m", "random:openclip-tiny", "--labels",
                                        "ucf101", "--no-cache", "--cache-dir", str(cache_dir)])
     assert result.exit_code == 0, result.output
-    assert not cache_dir.exists() or not any(cache_dir.rglob("*.npy"))
+    assert not cache_dir.exists() or not any(cache_dir.rglob("*.safetensors"))
     result = CliRunner().invoke(main, ["predict", str(ucf_clips[0]), "-m", "random:openclip-tiny", "--labels",
                                        "ucf101", "--cache-dir", str(cache_dir)])
-    assert len(list(cache_dir.rglob("*.npy"))) == 1 + 101  # the video's features and one entry per label text
+    assert len(list(cache_dir.rglob("*.safetensors"))) == 1 + 101  # the video's features and one entry per label text

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cache import atomic_write
+from ..cache import read_checked, write_checked
 from ..defaults import EMBEDDER
 from ..console import info, progress
 from . import registry
@@ -38,11 +38,11 @@ class SentenceEmbedder:
         lists show a bar (sentences embedded), as thousands of captions take a minute on a CPU."""
         texts = list(texts)
         path = self._cache_path(texts)
+        key = {"embedder": self.name, "texts": text_list_digest(texts)}
         if path is not None and path.exists():
-            try:
-                return np.load(path, allow_pickle=False)
-            except (OSError, ValueError):
-                path.unlink(missing_ok=True)
+            found = read_checked(path, key)
+            if found is not None and len(found) == len(texts):
+                return found
         parts = []
         with progress("sentences", len(texts), "embedding sentences") as bar:
             for start in range(0, max(len(texts), 1), 8 * batch_size):
@@ -53,18 +53,23 @@ class SentenceEmbedder:
         out = np.concatenate(parts) if len(parts) > 1 else parts[0]
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, lambda fh: np.save(fh, out, allow_pickle=False))
+            write_checked(path, out, key)
         return out
 
     def _cache_path(self, texts: list[str]) -> Path | None:
         if self.store is None or not self.store.enabled or len(texts) < 64:  # small batches: cheaper to recompute
             return None
         digest = hashlib.sha256("\x00".join([self.name, *texts]).encode()).hexdigest()[:32]
-        return Path(self.store.root) / "text" / f"{digest}.npy"
+        return Path(self.store.root) / "text" / f"{digest}.safetensors"
 
     def with_cache(self, store) -> "SentenceEmbedder":
         """The same loaded model, keeping its embeddings in ``store`` (a FeatureCache, or None for none)."""
         return dataclasses.replace(self, store=store)
+
+
+def text_list_digest(texts: list[str]) -> str:
+    """Names a list of texts (stored inside each sentence-embedding entry and compared when it is read)."""
+    return hashlib.sha256("\x00".join(texts).encode()).hexdigest()
 
 
 _LOADED: dict[str, SentenceEmbedder] = {}
