@@ -52,6 +52,12 @@ def info(message: str) -> None:
     log.info(message)
 
 
+def notice(message: str) -> None:
+    """A line shown unless -q: something reused or skipped that the user should know about."""
+    if not quiet():
+        log.warning(message)
+
+
 def warning(message: str) -> None:
     """A ``warning:`` line on stderr, shown even with -q (what was not as expected, and what was done about it)."""
     log.warning(f"warning: {message}")

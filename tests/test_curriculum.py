@@ -349,7 +349,7 @@ def test_a_checkpoint_of_another_backbone_is_refused(domains, tmp_path):
     bigger = _request(domains, tmp_path / "w", "pretrain", backbone="videomae-small", frames=4, size=64, resume=True)
     from actionzs.errors import InputError
 
-    with pytest.raises(InputError, match="does not fit this run"):
+    with pytest.raises(InputError, match=r"made by another run \(backbone: \"random:videomae-tiny\" then"):
         _train(bigger)
 
 

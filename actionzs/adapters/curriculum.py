@@ -106,10 +106,16 @@ def stage_folder(request, stage: str) -> Path:
 
 
 def train_stages(request, runtime, on_step=None) -> StageResult:
-    """Run the training stages of ``--stage`` (``all``: pretrain, then curriculum) in order; a stage whose output
-    folder exists, or whose output is the ``--backbone`` given, is skipped."""
+    """Run the training stages of ``--stage`` (``all``: pretrain, then curriculum) in order. A stage whose output
+    is the ``--backbone`` given is skipped; one whose output folder exists is reused only when it was made with
+    the same backbone, settings, seed and clips (else refused, naming the difference), and ``--restart`` trains
+    it anew."""
+    from ..console import notice
     from ..models.videomae import load_backbone
     from ..training import cdfsl
+    from ..training.identity import read_identity, require_same
+
+    from accelerate import PartialState
 
     from .support import read_support, read_unlabelled
 
@@ -122,20 +128,22 @@ def train_stages(request, runtime, on_step=None) -> StageResult:
     for stage in wanted:
         if stage in made.stages:
             continue
-        output = stage_folder(request, stage) / "model"
-        if output.is_dir():
+        folder = stage_folder(request, stage)
+        output = folder / "model"
+        if domains is None:  # read once: the stages' identities and training need them
+            source, classes = read_support(opts.source)
+            domains = cdfsl.Domains(source.paths, [classes.ids.index(label) for label in source.labels],
+                                    len(classes), read_unlabelled(opts.target, "--target-unlabelled"))
+        if output.is_dir() and not request.restart:
+            require_same(folder, read_identity(folder), cdfsl.stage_identity(stage, name, opts, request.seed, domains),
+                         f"{stage} stage output", "add --restart to train it anew, or give another --work-dir")
+            notice(f"reusing the {stage} stage in {output} (made with the same settings and clips)")
             skipped.append(stage)
         else:
-            if domains is None:  # read once, and only when a stage trains
-                source, classes = read_support(opts.source)
-                domains = cdfsl.Domains(source.paths, [classes.ids.index(label) for label in source.labels],
-                                        len(classes), read_unlabelled(opts.target, "--target-unlabelled"))
-            cdfsl.run(stage, name, stage_folder(request, stage), opts, request.seed, domains, runtime, on_step)
+            cdfsl.run(stage, name, folder, opts, request.seed, domains, runtime, on_step, restart=request.restart)
             ran.append(stage)
         name = str(output)
         made = load_backbone(name, "features")
-    from accelerate import PartialState
-
     main = PartialState().is_main_process  # in a multi-process run the others stop here; the main one fits
     return StageResult(name if main else None, made.stages, made.untrained, ran, skipped)
 

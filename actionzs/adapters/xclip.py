@@ -84,7 +84,7 @@ class XClipAdapter:
         config = dataclasses.replace(request.train, seed=request.seed)
         workers = (runtime or Runtime()).resolve().workers
         history = train_xclip(encoder, paths, targets, classes, templates, sampling, config, request.checkpoint,
-                              workers=workers,
+                              workers=workers, restart=request.restart,
                               on_step=(lambda epoch, loss: on_step(epoch=epoch, loss=f"{loss:.3f}")) if on_step else None)
         pixel = encoder.pixel.as_dict()
         training = {**config.as_dict(), "support_clips": len(paths), "skipped_clips": len(skipped),
@@ -129,14 +129,17 @@ def _decode_for_training(path: str, seed: int, pixel, sampling: Sampling) -> tor
 
 def train_xclip(encoder, paths: list[str], targets: list[int], classes: LabelSet, templates: list[str],
                 sampling: Sampling, config: TrainConfig, checkpoint: str | Path | None = None,
-                on_step=None, workers: int = 0) -> list[float]:
+                on_step=None, workers: int = 0, restart: bool = False) -> list[float]:
     """Returns the mean loss per epoch. Runs on the product's one trainer (``training.trainer``: AdamW, warm-up
     then cosine decay, accumulation, clipping, accelerate); with ``checkpoint`` (a folder) the state is saved
-    after every epoch and a run resumes from it. Deterministic on a CPU for a given seed.
+    after every epoch and a run resumes from it, only when it was made with the same settings, base model,
+    classes, prompts, sampling and support clips (``restart``: train anew there). Deterministic on a CPU for a
+    given seed.
     ``on_step(epoch, loss)`` after every optimiser step."""
     import functools
 
     from ..training.data import DecodedClips, clip_loader
+    from ..training.identity import data_digest
     from ..training.trainer import Trainer, accelerator_for
     from ..options import TrainSettings
 
@@ -150,7 +153,11 @@ def train_xclip(encoder, paths: list[str], targets: list[int], classes: LabelSet
                              warmup_ratio=config.warmup_ratio, accumulate=config.accumulate,
                              max_grad_norm=config.max_grad_norm, save_every=per_epoch, seed=config.seed)
     accelerator = accelerator_for(encoder.device, "bf16" if config.amp else "fp32")
-    trainer = Trainer(checkpoint, settings, accelerator)
+    identity = {"method": "xclip", "base_model": encoder.key, "classes": list(classes.ids), "templates": templates,
+                "sampling": sampling.as_dict(), "amp": config.amp, "support": data_digest(paths, targets)}
+    trainer = Trainer(checkpoint, settings, accelerator, identity)
+    if restart:
+        trainer.clear()
     clips = DecodedClips(paths, targets, functools.partial(_decode_for_training, pixel=encoder.pixel,
                                                            sampling=sampling), config.seed, stream=0)
     loss = _XClipLoss(encoder, classes, templates)

@@ -82,13 +82,17 @@ curriculum_options = bundle(
 @click.option("--seed", type=click.IntRange(min=0), default=field_default(AdaptRequest, "seed"), show_default=True, help="Seed for --shots, cross-validation and training.")
 @train_options
 @click.option("--checkpoint", default=None,
-              help="[xclip] a folder: training state is saved there after each epoch, and a run resumes from it.")
+              help="[xclip] a folder: training state is saved there after each epoch, and a run resumes from it "
+                   "when it was made with the same settings and clips.")
+@click.option("--restart", is_flag=True,
+              help="[xclip, curriculum] train anew where --checkpoint or --work-dir holds another run's work "
+                   "(without it, such work is refused, naming what differs).")
 @curriculum_options
 @runtime_options
 @cache_options
 @json_flag
-def adapt(support, out, method, labels, model, prompts, sampling, shots, seed, train, checkpoint, curriculum, runtime,
-          cache, as_json):
+def adapt(support, out, method, labels, model, prompts, sampling, shots, seed, train, checkpoint, restart, curriculum,
+          runtime, cache, as_json):
     """Learn from a few labelled clips (SUPPORT) and write an adapter for predict and eval.
 
     SUPPORT is a folder of class-named subfolders of clips, or a list file of 'path label' lines.
@@ -131,7 +135,7 @@ def adapt(support, out, method, labels, model, prompts, sampling, shots, seed, t
     runtime = runtime.resolve()
     runtime.start_workers()
     request = AdaptRequest(method=method, model=model, prompts=prompts, sampling=sampling, shots=shots, seed=seed,
-                           train=train, checkpoint=checkpoint, curriculum=curriculum)
+                           train=train, checkpoint=checkpoint, restart=restart, curriculum=curriculum)
     with progress("steps") as bar:
         def on_step(**status):
             bar.update(1)

@@ -93,4 +93,5 @@ class AdaptRequest:
     seed: int = 0
     train: TrainConfig = TrainConfig()  # adapters that train (xclip)
     checkpoint: Path | None = None  # save training state here after each epoch; resume from it
+    restart: bool = False  # train anew where checkpoints (xclip) or stage outputs (curriculum) of another run are
     curriculum: CurriculumOptions = CurriculumOptions()  # adapt --method curriculum

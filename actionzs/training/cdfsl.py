@@ -13,6 +13,7 @@ import torch.nn.functional as F
 
 from ..errors import InputError
 from .data import ClipShape, TrainClips, clip_loader
+from .identity import write_identity
 from .log import write_log
 from .objectives import WEIGHT_SCHEDULES, ema_update, sharpened_consistency, tube_mask
 from .trainer import Trainer, accelerator_for
@@ -30,7 +31,18 @@ class Domains:
     target: list[str]
 
 
-def run(stage: str, backbone: str, folder, opts, seed: int, domains, runtime, on_step=None) -> None:
+def stage_identity(stage: str, backbone: str, opts, seed: int, domains: Domains) -> dict:
+    """What makes a stage's output: its backbone, settings, seed and the digests of its source and target clips."""
+    from .identity import data_digest
+
+    return {"stage": stage, "backbone": backbone, "max_steps": opts.max_steps, "lr": opts.lr or LEARNING_RATES[stage],
+            "accumulate": opts.accumulate, "frames": opts.frames, "size": opts.size, "seed": seed,
+            **_stage_settings(stage, opts), "source": data_digest(domains.source, domains.source_labels),
+            "target": data_digest(domains.target)}
+
+
+def run(stage: str, backbone: str, folder, opts, seed: int, domains, runtime, on_step=None,
+        restart: bool = False) -> None:
     """Train ``stage`` from ``backbone`` on ``domains`` (``Domains``: labelled source, unlabelled target clips,
     read by the caller); the main process writes ``folder/model``, which every process finds there when this
     returns. ``opts``: options.CurriculumOptions."""
@@ -46,7 +58,12 @@ def run(stage: str, backbone: str, folder, opts, seed: int, domains, runtime, on
     settings = TrainSettings(max_steps=opts.max_steps, lr=opts.lr or LEARNING_RATES[stage], accumulate=opts.accumulate,
                              save_every=opts.save_every, seed=seed)
     accelerator = accelerator_for(runtime.device, runtime.precision)
-    trainer = Trainer(folder, settings, accelerator)
+    identity = stage_identity(stage, backbone, opts, seed, domains)
+    trainer = Trainer(folder, settings, accelerator, identity)
+    if restart:  # another run's output and checkpoints go; clear() waits for every process
+        if accelerator.is_main_process:
+            shutil.rmtree(folder / "model", ignore_errors=True)
+        trainer.clear()
     rank, world, workers = accelerator.process_index, accelerator.num_processes, runtime.workers
     micro_batches = opts.max_steps * opts.accumulate
 
@@ -83,6 +100,7 @@ def run(stage: str, backbone: str, folder, opts, seed: int, domains, runtime, on
         write_log(folder, stage, {**settings.as_dict(), **_stage_settings(stage, opts), "backbone": backbone,
                                   "processes": world, "source_clips": len(source_paths),
                                   "target_clips": len(target_paths)}, history)
+        write_identity(folder, identity)
         (folder / "model.partial").rename(folder / "model")
         shutil.rmtree(trainer.checkpoints, ignore_errors=True)  # the stage is done: its output replaces them
     accelerator.wait_for_everyone()  # every process goes on from the written output

@@ -20,7 +20,9 @@ from typing import Callable, Iterator
 import torch
 
 from ..errors import InputError
+from ..console import notice
 from ..options import TrainSettings
+from .identity import canonical, require_same
 from .objectives import warmup_cosine
 
 KEEP_CHECKPOINTS = 2
@@ -37,15 +39,24 @@ def accelerator_for(device: str, precision: str):
 
 
 class Trainer:
-    def __init__(self, folder: str | Path | None, settings: TrainSettings, accelerator):
-        """``folder``: where checkpoints go; None keeps none (a run that cannot be resumed)."""
+    def __init__(self, folder: str | Path | None, settings: TrainSettings, accelerator, identity: dict | None = None):
+        """``folder``: where checkpoints go; None keeps none (a run that cannot be resumed). ``identity``: what
+        else makes this run (its data digest, model, classes), recorded with each checkpoint and, with the
+        settings, compared before one is resumed."""
         self.folder = Path(folder) if folder is not None else None
         self.settings = settings
         self.accelerator = accelerator
+        self.identity = {**settings.as_dict(), **(identity or {})}
 
     @property
     def checkpoints(self) -> Path | None:
         return self.folder / "checkpoints" if self.folder is not None else None
+
+    def clear(self) -> None:
+        """Forget earlier checkpoints in the folder (``--restart``): the next ``fit`` trains anew."""
+        if self.checkpoints is not None and self.accelerator.is_main_process:
+            shutil.rmtree(self.checkpoints, ignore_errors=True)
+        self.accelerator.wait_for_everyone()
 
     def latest(self) -> Path | None:
         found = sorted(self.checkpoints.glob("step-*[0-9]")) if self.folder and self.checkpoints.is_dir() else []
@@ -64,7 +75,12 @@ class Trainer:
         latest = self.latest()
         if latest is not None and not resume:
             raise InputError(f"{self.folder}: holds checkpoints of an earlier run; add --resume to continue it, "
-                             f"or remove the folder to start again")
+                             f"or --restart to train anew there")
+        if latest is not None:
+            log = _read_log(latest)
+            require_same(latest, log.get("identity") if log else None, self.identity, "checkpoint",
+                         "add --restart to train anew there, or give another folder")
+            notice(f"resuming from {latest} (step {log['step']} of {self.settings.max_steps}, same settings and data)")
         params = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(params, lr=s.lr, weight_decay=s.weight_decay)
         model, optimizer = acc.prepare(model, optimizer)
@@ -119,6 +135,7 @@ class Trainer:
                        for name, module in extras.items() for k, v in module.state_dict().items()}
             save_file(tensors, str(partial / "extras.safetensors"))
             (partial / "log.json").write_text(json.dumps({"step": step, "settings": self.settings.as_dict(),
+                                                           "identity": canonical(self.identity),
                                                            "history": history}))
             if target.exists():
                 shutil.rmtree(target)
@@ -148,6 +165,13 @@ class Trainer:
             cause = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
             raise InputError(f"{folder}: a checkpoint that does not fit this run (another backbone or settings?): "
                              f"{cause}") from None
+
+
+def _read_log(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / "log.json").read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def _to(batch, device):
