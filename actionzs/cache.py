@@ -174,6 +174,12 @@ def require_writable(path: str | os.PathLike, option: str, directory: bool = Fal
         raise InputError(f"{option} {path}: {parent} is not a folder")
     if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise InputError(f"{option} {path}: permission denied")
+    try:  # os.access says yes to root everywhere: a real file created and removed says what the disk allows
+        fd, probe = tempfile.mkstemp(prefix=".actionzs-probe-", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise InputError(f"{option} {path}: cannot write in {parent} ({exc.strerror or exc})") from None
     return path
 
 
@@ -181,6 +187,7 @@ def atomic_write(path: str | os.PathLike, write) -> None:
     """Call ``write(binary_file)`` on a temp file beside ``path``, then rename it over ``path`` (with the
     permissions the user's umask gives new files)."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)  # every output kind alike: missing folders are made
     _sweep(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

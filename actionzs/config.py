@@ -22,8 +22,9 @@ def read_text(path: str | Path, what: str = "text file") -> str:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
-def read_yaml(path: str | Path) -> dict:
-    """A YAML mapping from ``path``; a missing file, malformed YAML or a non-mapping is an InputError."""
+def read_yaml(path: str | Path, empty_ok: bool = False) -> dict:
+    """A YAML mapping from ``path``; a missing file, malformed YAML or a non-mapping is an InputError
+    (``empty_ok``: a file with no content but comments is an empty mapping)."""
     path = Path(path)
     try:
         data = yaml.safe_load(read_text(path, "YAML file"))
@@ -31,6 +32,8 @@ def read_yaml(path: str | Path) -> dict:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
         raise InputError(f"{path}: malformed YAML{where}") from None
+    if data is None and empty_ok:
+        return {}
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a YAML mapping at the top level")
     return data

@@ -14,6 +14,7 @@ from .errors import InputError
 class Entry(NamedTuple):
     target: str  # "package.module:Class"
     summary: str  # one line for --help
+    ranks_labels: bool = True  # a method with a text side, which predict can run; False: features only
 
 
 class Registry(dict):
@@ -29,5 +30,9 @@ class Registry(dict):
         module, _, attribute = self[name].target.partition(":")
         return getattr(importlib.import_module(module), attribute)
 
-    def help(self) -> str:
-        return " ".join(f"{name}: {entry.summary}." for name, entry in self.items())
+    def help(self, names=None) -> str:
+        return " ".join(f"{name}: {entry.summary}." for name, entry in self.items() if names is None or name in names)
+
+    def ranking(self) -> list[str]:
+        """The names whose entries rank labels (what ``predict`` offers)."""
+        return [name for name, entry in self.items() if entry.ranks_labels]

@@ -53,7 +53,7 @@ def load_user_config() -> UserConfig:
     path = config_path()
     if not path.exists() and "ACTIONZS_CONFIG" not in os.environ:
         return UserConfig()
-    return validated(UserConfig, read_yaml(path), path)
+    return validated(UserConfig, read_yaml(path, empty_ok=True), path)  # a file of comments only sets nothing
 
 
 def option_defaults(config: UserConfig) -> dict:

@@ -24,12 +24,15 @@ class ObservedSegment:
 
 
 def split_video(path, segments: int, frames_per_segment: int = 4) -> list[ObservedSegment]:
-    """``segments`` equal, consecutive pieces of time (fewer for a video with fewer frames than that)."""
+    """``segments`` equal, consecutive pieces of time; a video with fewer frames than that is refused."""
+    from ..errors import InputError
     from ..video import open_video
     from ..video.windows import equal_parts, window_indices
 
     with open_video(path) as video:
-        parts = equal_parts(video.duration, min(segments, len(video)))
+        if segments > len(video):
+            raise InputError(f"--segments {segments}: {path} has only {len(video)} frames; give at most {len(video)}")
+        parts = equal_parts(video.duration, segments)
         indices = window_indices(video, parts, frames_per_segment)
         return [ObservedSegment(p.start, p.end, video.frames(i)) for p, i in zip(parts, indices)]
 

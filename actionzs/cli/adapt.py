@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from .. import defaults
-from ..adapters import ADAPTERS
+from ..adapters import ADAPTERS, FROZEN_FEATURE_ADAPTERS
 from ..options import STAGES, SCHEDULES, AdaptRequest, CurriculumOptions, TrainConfig
-from .options import bundle, cache_options, field_default, json_flag, prompts_option, runtime_options, sampling_options
+from .options import (bundle, cache_options, configured_model, field_default, json_flag, prompts_option,
+                      runtime_options, sampling_options)
 
 _CURRICULUM = CurriculumOptions()
 
@@ -134,6 +135,7 @@ def adapt(support, out, method, labels, model, prompts, sampling, shots, seed, t
                                          lr=train.lr if "lr" in given else None)
     runtime = runtime.resolve()
     runtime.start_workers()
+    model = configured_model(model, method in FROZEN_FEATURE_ADAPTERS)  # the config's CLIP model, as predict uses
     request = AdaptRequest(method=method, model=model, prompts=prompts, sampling=sampling, shots=shots, seed=seed,
                            train=train, checkpoint=checkpoint, restart=restart, curriculum=curriculum)
     with progress("steps") as bar:

@@ -17,8 +17,10 @@ from .options import (CAPTION_OPTIONS, cache_options, caption_options, configure
               help="Built-in set (ucf101, hmdb51, kinetics400, kinetics600), a file with one label per line, or 'a,b,c'.")
 @click.option("-m", "--model", default=None, help="Model name or local path [default: the method's, "
                                                    f"{defaults.CLIP_MODEL} for clip].")
-@click.option("--method", type=click.Choice(list(METHODS)), default=field_default(PredictRequest, "method"),
-              show_default=True, help=METHODS.help())
+@click.option("--method", type=click.Choice(METHODS.ranking()), default=field_default(PredictRequest, "method"),
+              show_default=True, help=METHODS.help(METHODS.ranking()) + " (VideoMAE features rank labels through "
+                                                                       "an adapter: adapt --method curriculum, then "
+                                                                       "--adapter)")
 @prompts_option
 @sampling_options
 @click.option("-k", "--top-k", type=click.IntRange(min=1), default=field_default(PredictRequest, "top_k"), show_default=True,

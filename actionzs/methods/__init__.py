@@ -14,5 +14,6 @@ METHODS = Registry("method", {
     "caption": Entry("actionzs.methods.caption_match:CaptionMethod",
                      "'tell me what you see': observers' captions matched to class descriptions"),
     "videomae": Entry("actionzs.methods.videomae:VideoMAEMethod",
-                      "VideoMAE video features with no text side, for adapters and episodic protocols"),
+                      "VideoMAE video features with no text side, for adapters and episodic protocols",
+                      ranks_labels=False),
 })

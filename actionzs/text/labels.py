@@ -74,18 +74,23 @@ def builtin_label_sets() -> dict[str, Path]:
     return {p.stem: p for p in sorted((data_dir("corpora") / "labels").glob("*.tsv"))}
 
 
-def _read_lines(path: Path) -> list[str]:
+def _read_lines(path: Path) -> list[tuple[int, str]]:
+    """(line number, line) of each label line: blank lines and # comments left out."""
     text = read_text(path, "label file")
-    return [line.rstrip("\r\n") for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return [(number, line.rstrip("\r\n")) for number, line in enumerate(text.splitlines(), 1)
+            if line.strip() and not line.startswith("#")]
 
 
-def _from_lines(name: str, lines: list[str]) -> LabelSet:
+def _from_lines(name: str, lines: list[tuple[int, str]], where: str = "") -> LabelSet:
     ids, texts = [], []
-    for line in lines:
+    for number, line in lines:
         if "\t" in line:
             label, text = line.split("\t", 1)
         else:
             label = text = line.strip()
+        if not label.strip():
+            raise InputError(f"{where or name}: line {number}: empty label id before the TAB ('id<TAB>text' "
+                             f"or 'text')")
         ids.append(label.strip())
         texts.append(text.strip() or label.strip())
     return LabelSet(name, tuple(ids), tuple(texts))
@@ -101,7 +106,7 @@ def load_labels(spec: str) -> LabelSet:
         return _from_lines(spec, _read_lines(builtins[spec]))
     path = Path(spec).expanduser()
     if path.is_file():
-        return _from_lines(path.stem, _read_lines(path))
+        return _from_lines(path.stem, _read_lines(path), str(path))
     if "," in spec:
         items = [item.strip() for item in spec.split(",") if item.strip()]
         if not items:

@@ -27,11 +27,23 @@ def check_timeline_path(path: str | Path) -> Path:
 
 
 def timeline_paths(path: str | Path, videos: list[str]) -> list[Path]:
-    """One picture per video: ``path`` itself for one video, ``<stem>-<video stem><suffix>`` for several."""
+    """One picture per video: ``path`` itself for one video, ``<stem>-<video stem><suffix>`` for several; videos
+    whose stems collide (``a/x.mp4``, ``b/x.mp4``) add a short digest of their path, so no two share a file."""
+    import hashlib
+    from collections import Counter
+
     path = check_timeline_path(path)
     if len(videos) == 1:
         return [path]
-    return [path.with_name(f"{path.stem}-{Path(v).stem}{path.suffix}") for v in videos]
+    stems = Counter(Path(v).stem for v in videos)
+
+    def name(video: str) -> str:
+        stem = Path(video).stem
+        if stems[stem] > 1:
+            stem += "-" + hashlib.sha256(str(Path(video).resolve()).encode()).hexdigest()[:8]
+        return f"{path.stem}-{stem}{path.suffix}"
+
+    return [path.with_name(name(v)) for v in videos]
 
 
 def _figure(video: VideoTimeline, report: TimelineReport, rows: int = ROWS):
@@ -77,6 +89,7 @@ def _figure(video: VideoTimeline, report: TimelineReport, rows: int = ROWS):
 def write_timeline(video: VideoTimeline, report: TimelineReport, path: str | Path) -> Path:
     """Write the picture (format from the extension) atomically."""
     path = check_timeline_path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fig, plt = _figure(video, report)
     try:
         if path.suffix.lower() == ".html":

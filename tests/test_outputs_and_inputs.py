@@ -1,0 +1,89 @@
+"""The last silent gaps, through the CLI: timelines of videos with one file name get a picture each, output
+folders are made, unwritable outputs are refused before any work (as root too), a label line with an empty id
+names its line, oversized --segments is refused, and a config file of comments only sets nothing. Models are
+tiny and UNTRAINED; nothing here is a prediction."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from click.testing import CliRunner
+
+from actionzs.cli import main
+
+TINY = ["-m", "random:openclip-tiny"]
+
+
+def _errors(result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("error:")]
+
+
+def test_timelines_of_videos_with_one_name_do_not_overwrite_each_other(ucf_clips, tmp_path):
+    for folder, clip in (("a", ucf_clips[0]), ("b", ucf_clips[1])):
+        (tmp_path / folder).mkdir()
+        shutil.copy(clip, tmp_path / folder / "x.avi")
+    picture = tmp_path / "not" / "yet" / "t.png"  # a folder that does not exist: made
+    result = CliRunner().invoke(main, ["predict", str(tmp_path / "a" / "x.avi"), str(tmp_path / "b" / "x.avi"), *TINY,
+                                       "--labels", "a,b", "--window", "2", "--timeline", str(picture), "--workers", "0"])
+    assert result.exit_code == 0, result.output
+    written = sorted(picture.parent.glob("t-x-*.png"))
+    assert len(written) == 2 and len({p.read_bytes() for p in written}) == 2
+    assert result.stderr.count("wrote ") == 2 and len({line for line in result.stderr.splitlines()
+                                                       if line.startswith("wrote ")}) == 2
+
+
+def test_outputs_where_nothing_can_be_written_are_refused_before_any_work(ucf_clips, tmp_path):
+    for option, target in (("--out", "/proc/actionzs.json"), ("--out", f"{ucf_clips[0]}/p.json"),
+                           ("--timeline", "/proc/t.png")):
+        extra = ["--window", "2"] if option == "--timeline" else []
+        result = CliRunner().invoke(main, ["predict", str(ucf_clips[0]), *TINY, "--labels", "a,b", option, target,
+                                           *extra])
+        assert result.exit_code == 2, (option, target, result.output)
+        assert len(_errors(result)) == 1 and option in _errors(result)[0]
+
+
+def test_a_label_line_with_an_empty_id_names_its_line(ucf_clips, tmp_path):
+    labels = tmp_path / "labels.txt"
+    labels.write_text("jump\tjumping\n# a comment\n\tno id here\n")
+    result = CliRunner().invoke(main, ["predict", str(ucf_clips[0]), *TINY, "--labels", str(labels)])
+    assert result.exit_code == 2 and "line 3: empty label id" in _errors(result)[0]
+
+
+def test_more_segments_than_frames_is_refused(data_dir, tmp_path):
+    vocab = tmp_path / "vocab.json"
+    vocab.write_text(json.dumps({"verbs": ["take", "cut"], "nouns": ["knife", "onion"]}))
+    gif = data_dir / "videos/kinetics-i3d/v_CricketShot_g04_c01_rgb.gif"  # 79 frames
+    result = CliRunner().invoke(main, ["anticipate", str(gif), "--vocab", str(vocab), "--segments", "1000", "-m",
+                                       "random:openclip-tiny", "--llm", "none"])
+    assert result.exit_code == 2 and "--segments 1000" in _errors(result)[0] and "79 frames" in _errors(result)[0]
+
+
+def test_a_config_file_of_comments_only_sets_nothing(tmp_path, monkeypatch):
+    config = tmp_path / "config.yaml"
+    config.write_text("# my defaults, none yet\n# model: random:openclip-tiny\n")
+    monkeypatch.setenv("ACTIONZS_CONFIG", str(config))
+    result = CliRunner().invoke(main, ["labels"])
+    assert result.exit_code == 0 and "ucf101" in result.stdout
+
+
+def test_the_config_files_model_reaches_adapt_as_it_reaches_predict(ucf_clips, tmp_path, monkeypatch):
+    config = tmp_path / "config.yaml"
+    config.write_text("model: random:openclip-tiny\n")
+    monkeypatch.setenv("ACTIONZS_CONFIG", str(config))
+    support = tmp_path / "support"
+    for clip, name in zip(ucf_clips[:2], "ab"):
+        (support / name).mkdir(parents=True)
+        shutil.copy(clip, support / name / clip.name)
+    result = CliRunner().invoke(main, ["adapt", str(support), "-o", str(tmp_path / "adapter"), "--frames", "2",
+                                       "--json", "--workers", "0"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["base_model"] == "random:openclip-tiny"
+
+
+def test_predict_offers_only_methods_that_rank_labels(ucf_clips):
+    result = CliRunner().invoke(main, ["predict", str(ucf_clips[0]), "--method", "videomae"])
+    assert result.exit_code == 2 and "'videomae' is not one of 'clip', 'xclip', 'caption'" in result.stderr
+    assert "--backbone" not in result.stderr
+    listed = CliRunner().invoke(main, ["eval", "--help"])
+    assert "videomae" in listed.stdout  # episodic protocols still score VideoMAE features
