@@ -63,12 +63,66 @@ def warning(message: str) -> None:
     log.warning(f"warning: {message}")
 
 
+LOG_EVERY_S = 10.0  # off a terminal, a progress line at most this often
+
+
 def progress(unit: str, total: int | None = None, desc: str | None = None):
-    """A progress bar on stderr, hidden with -q or when stderr is not a terminal; use it in a ``with`` block."""
+    """A progress bar on stderr when it is a terminal; off a terminal (logs, CI, notebooks) a plain line every
+    ``LOG_EVERY_S`` seconds (done/total, rate, ETA); nothing with -q. Use it in a ``with`` block."""
     from tqdm import tqdm
 
+    if not quiet() and not sys.stderr.isatty():
+        return LogProgress(unit, total, desc or unit)
     return tqdm(total=total, unit=unit.rstrip("s"), desc=desc or unit, file=sys.stderr,
                 disable=True if quiet() else None, leave=False)
+
+
+def clock(seconds: float) -> str:
+    """Time for people: ``m:ss.s``, or ``h:mm:ss`` past an hour."""
+    if seconds >= 3600:
+        return f"{int(seconds // 3600)}:{int(seconds % 3600 // 60):02d}:{int(seconds % 60):02d}"
+    return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
+
+
+class LogProgress:
+    """tqdm's counting interface (update, set_postfix, total, refresh) as plain log lines at a bounded rate."""
+
+    disable = False
+
+    def __init__(self, unit: str, total: int | None, desc: str):
+        import time
+
+        self.unit, self.total, self.desc, self.n = unit, total, desc, 0
+        self._now = time.monotonic
+        self._start = self._last = self._now()
+        self._postfix = ""
+
+    def __enter__(self) -> "LogProgress":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._last != self._start:  # it spoke before: say where it ended
+            self._say()
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        if self._now() - self._last >= LOG_EVERY_S:
+            self._say()
+
+    def set_postfix(self, values: dict) -> None:
+        self._postfix = ", ".join(f"{k} {v}" for k, v in values.items())
+
+    def refresh(self) -> None:
+        pass
+
+    def _say(self) -> None:
+        self._last = self._now()
+        elapsed = self._last - self._start
+        rate = self.n / elapsed if elapsed else 0.0
+        done = f"{self.n}/{self.total}" if self.total else f"{self.n}"
+        eta = f", ETA {clock((self.total - self.n) / rate)}" if self.total and rate and self.n < self.total else ""
+        extra = f", {self._postfix}" if self._postfix else ""
+        log.warning(f"{self.desc}: {done} {self.unit}, {rate:.2f}/s, {clock(elapsed)} elapsed{eta}{extra}")
 
 
 @contextlib.contextmanager

@@ -37,7 +37,9 @@ def emit(text: str, out: str | None = None) -> None:
         path = Path(out).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path, text)
-        click.echo(f"wrote {out}", err=True)
+        from .console import notice
+
+        notice(f"wrote {out}")
     else:
         click.echo(text, nl=not text.endswith("\n"))
 

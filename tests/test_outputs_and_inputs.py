@@ -87,3 +87,28 @@ def test_predict_offers_only_methods_that_rank_labels(ucf_clips):
     assert "--backbone" not in result.stderr
     listed = CliRunner().invoke(main, ["eval", "--help"])
     assert "videomae" in listed.stdout  # episodic protocols still score VideoMAE features
+
+
+def test_progress_off_a_terminal_is_plain_lines_and_quiet_prints_results_only(ucf_clips, tmp_path, monkeypatch):
+    from actionzs import console
+
+    monkeypatch.setattr(console, "LOG_EVERY_S", 0.0)  # every update speaks (a long run's lines, at once)
+    clips = [str(c) for c in ucf_clips[:3]]
+    out = tmp_path / "p.json"
+    result = CliRunner().invoke(main, ["predict", *clips, *TINY, "--labels", "a,b", "--workers", "0", "--out",
+                                       str(out)])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("videos: ")]
+    assert lines[0].startswith("videos: 1/3 videos, ") and "/s, " in lines[0] and "elapsed" in lines[0]
+    assert any(line.startswith("videos: 3/3 videos") for line in lines)
+    assert f"wrote {out}" in result.stderr
+    quiet = CliRunner().invoke(main, ["-q", "predict", *clips, *TINY, "--labels", "a,b", "--workers", "0", "--out",
+                                      str(tmp_path / "q.json")])
+    assert quiet.exit_code == 0 and "videos:" not in quiet.stderr and "wrote" not in quiet.stderr
+    assert (tmp_path / "q.json").exists()
+
+
+def test_clock_is_one_format_for_people():
+    from actionzs.console import clock
+
+    assert clock(0) == "0:00.0" and clock(75.25) == "1:15.2" and clock(3725) == "1:02:05"

@@ -112,7 +112,7 @@ def eval_(request, list_protocols, sampling, anticipation, captions, cache, runt
         return
     from ..api import evaluate
     from ..cache import require_writable
-    from ..console import progress
+    from ..console import notice, progress
 
     runtime = runtime.resolve()  # an absent device fails here, before any work (listings above need no torch)
     runtime.start_workers()
@@ -144,7 +144,7 @@ def eval_(request, list_protocols, sampling, anticipation, captions, cache, runt
         from ..output import write_report
 
         for path in write_report(out_dir, report):
-            click.echo(f"wrote {path}", err=True)
+            notice(f"wrote {path}")
     output.finish(render_eval(report, output.format == "json"), warnings, [])
 
 

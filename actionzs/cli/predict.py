@@ -102,6 +102,7 @@ def _check_options(method, adapter):
 
 def _predict_windows(inputs, request, timeline, output, cache, runtime):
     from ..api import predict as run
+    from ..console import notice
     from ..timeline.plot import timeline_paths, write_timeline
     from ..timeline.render import VideoClock, render_timeline
 
@@ -111,6 +112,6 @@ def _predict_windows(inputs, request, timeline, output, cache, runtime):
         report = run(videos, request, cache=cache, runtime=runtime, on_time=clock)
     for video in report.videos:
         if video.video in pictures:
-            click.echo(f"wrote {write_timeline(video, report, pictures[video.video])}", err=True)
+            notice(f"wrote {write_timeline(video, report, pictures[video.video])}")
     output.finish(render_timeline(report, output.format, timeline.segments_only), report.warnings,
                   inputs.errors + report.errors)
