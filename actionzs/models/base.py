@@ -64,8 +64,9 @@ def pixel_from_processor(ip, default_size: int, resize_ratio: float | None = Non
     interpolation = _interpolation(getattr(ip, "resample", "bicubic"))
     if shortest is None:
         side = _field(size, "height") or default_size
-        return PixelSpec(int(side), mean, std, "squash", interpolation)
+        return PixelSpec(int(side), mean, std, "squash", interpolation, crop="floor")
     side = _field(crop, "height") if crop is not None and getattr(ip, "do_center_crop", True) else None
     side = int(side or shortest)
     resize = round(side * resize_ratio) if resize_ratio else int(shortest)
-    return PixelSpec(side, mean, std, "shortest", interpolation, resize=resize if resize != side else None)
+    return PixelSpec(side, mean, std, "shortest", interpolation, resize=resize if resize != side else None,
+                     crop="floor")  # Hugging Face's center_crop floors the offset

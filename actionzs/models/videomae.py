@@ -62,7 +62,8 @@ class Backbone:
 
     def pixel(self) -> PixelSpec:
         size = self.config.image_size
-        return PixelSpec(size, IMAGENET_MEAN, IMAGENET_STD, "shortest", "bilinear", resize=round(size * EVAL_RESIZE_RATIO))
+        return PixelSpec(size, IMAGENET_MEAN, IMAGENET_STD, "shortest", "bilinear", resize=round(size * EVAL_RESIZE_RATIO),
+                         crop="floor")  # as VideoMAEImageProcessor crops
 
     def save(self, folder: Path, stages: list[str]) -> None:
         """A Hugging Face folder (safetensors) that ``--backbone FOLDER`` loads again."""

@@ -110,7 +110,7 @@ def wrap(name: str, model, tokenizer, untrained: bool, pixel: PixelSpec | None =
          device: str = "cpu") -> XClipEncoder:
     vision = model.config.vision_config
     size = vision.image_size
-    pixel = pixel or PixelSpec(size, interpolation="bilinear", resize=round(size * EVAL_RESIZE_RATIO))
+    pixel = pixel or PixelSpec(size, interpolation="bilinear", resize=round(size * EVAL_RESIZE_RATIO), crop="floor")
     return XClipEncoder(name, key or f"xclip-{weights_key(model)}", pixel, untrained, model.to(device), tokenizer,
                         num_frames=vision.num_frames, device=device)
 

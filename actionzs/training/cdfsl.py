@@ -121,8 +121,8 @@ def _masked_modelling(config, ratio: float):
     from ..models.videomae import num_patches
 
     tubelets, patches = num_patches(config)
-    if not 0 < round(ratio * patches) < patches:
-        raise InputError(f"--mask-ratio {ratio} hides {round(ratio * patches)} of the {patches} patches of a frame: "
+    if not 0 < int(ratio * patches) < patches:
+        raise InputError(f"--mask-ratio {ratio} hides {int(ratio * patches)} of the {patches} patches of a frame: "
                          f"it must hide some and keep some")
 
     def micro_loss(model, batch, progress):

@@ -32,9 +32,9 @@ assert tuple(WEIGHT_SCHEDULES) == SCHEDULES, "options.SCHEDULES names the schedu
 
 
 def tube_mask(tubelets: int, patches: int, ratio: float, generator: torch.Generator) -> torch.Tensor:
-    """bool [tubelets * patches]: the same ``round(ratio * patches)`` spatial patches hidden at every time step
+    """bool [tubelets * patches]: the same ``int(ratio * patches)`` spatial patches hidden at every time step
     (VideoMAE's tube masking), in the token order of its patch embedding (time, then space)."""
-    hidden = round(ratio * patches)
+    hidden = int(ratio * patches)  # VideoMAE's TubeMaskingGenerator counts with int(), not round()
     if not 0 < hidden < patches:
         raise ValueError(f"mask ratio {ratio} hides {hidden} of {patches} patches; it must hide some and keep some")
     spatial = torch.zeros(patches, dtype=torch.bool)

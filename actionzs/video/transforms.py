@@ -20,6 +20,7 @@ from ..errors import InputError
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 RESIZE_MODES = ("shortest", "squash", "longest")
+CROP_ROUNDING = ("round", "floor")  # torchvision's CenterCrop (open_clip) rounds the offset; Hugging Face floors it
 INTERPOLATIONS = {"bicubic": InterpolationMode.BICUBIC, "bilinear": InterpolationMode.BILINEAR}
 
 
@@ -29,7 +30,9 @@ class PixelSpec:
 
     ``resize_mode``: ``shortest`` resizes the short side to ``resize`` (default ``size``) and crops ``size``
     squares; ``squash`` resizes the whole frame to ``size`` x ``size`` (SigLIP); ``longest`` fits the long side
-    and pads with ``fill``. ``resize`` > ``size`` is the "short side 256, crop 224" geometry of X-CLIP's tests.
+    and pads with ``fill``. ``resize`` > ``size`` is the "short side 256, crop 224" geometry of X-CLIP's tests
+    (its three-crop test resizes the short side to ``size`` instead, see ``_views``). ``crop``: how an odd
+    margin's centre-crop offset is rounded, as the model's own preprocessing does it.
     """
 
     size: int = 224
@@ -39,12 +42,15 @@ class PixelSpec:
     interpolation: str = "bicubic"
     resize: int | None = None
     fill: int = 0
+    crop: str = "round"
 
     def __post_init__(self):
         if self.resize_mode not in RESIZE_MODES:
             raise InputError(f"resize mode must be one of {', '.join(RESIZE_MODES)}, got '{self.resize_mode}'")
         if self.interpolation not in INTERPOLATIONS:
             raise InputError(f"interpolation must be one of {', '.join(INTERPOLATIONS)}, got '{self.interpolation}'")
+        if self.crop not in CROP_ROUNDING:
+            raise InputError(f"crop rounding must be one of {', '.join(CROP_ROUNDING)}, got '{self.crop}'")
         if self.size < 1 or (self.resize is not None and self.resize < self.size):
             raise InputError(f"invalid pixel geometry: size {self.size}, resize {self.resize}")
 
@@ -53,7 +59,8 @@ class PixelSpec:
         """Names the geometry in feature-cache keys: features made with another geometry are never reused."""
         resize = self.resize or self.size
         norm = ",".join(f"{v:.4f}" for v in (*self.mean, *self.std))
-        return f"{self.resize_mode}{resize}c{self.size}-{self.interpolation}-f{self.fill}-{norm}"
+        crop = "" if self.crop == "round" else f"-{self.crop}"
+        return f"{self.resize_mode}{resize}c{self.size}{crop}-{self.interpolation}-f{self.fill}-{norm}"
 
     def as_dict(self) -> dict:
         out = asdict(self)
@@ -72,11 +79,14 @@ def to_tensor(frames: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2)
 
 
-def crop_offsets(h: int, w: int, size: int, num_crops: int) -> list[tuple[int, int]]:
-    """Top-left corners: one centre crop (torchvision's rounding), or three along the long side."""
+def crop_offsets(h: int, w: int, size: int, num_crops: int, rounding: str = "round") -> list[tuple[int, int]]:
+    """Top-left corners: one centre crop (its offset rounded as ``rounding`` says), or three along the long side."""
     if num_crops not in (1, 3):
         raise InputError(f"spatial crops must be 1 or 3, got {num_crops}")
-    cy, cx = int(round((h - size) / 2.0)), int(round((w - size) / 2.0))
+    if rounding == "floor":
+        cy, cx = (h - size) // 2, (w - size) // 2
+    else:
+        cy, cx = int(round((h - size) / 2.0)), int(round((w - size) / 2.0))
     if num_crops == 1:
         return [(cy, cx)]
     if w >= h:
@@ -103,9 +113,11 @@ def _views(x: torch.Tensor, spec: PixelSpec, num_crops: int) -> list[torch.Tenso
         h, w = x.shape[-2:]
         pad = [(s - w) // 2, (s - h) // 2, (s - w + 1) // 2, (s - h + 1) // 2]
         return [TF.pad(x, [max(p, 0) for p in pad], fill=spec.fill)[..., :s, :s]]
-    x = _resize(x, [spec.resize or s], spec)  # one number: the short side, as torchvision and PIL pipelines do
+    # one number: the short side, as torchvision and PIL pipelines do; three-crop testing (X-CLIP's, ViFi-CLIP's
+    # and mmaction's ThreeCrop) resizes the short side to the crop size, so the crops span the long side
+    x = _resize(x, [s if num_crops == 3 else spec.resize or s], spec)
     h, w = x.shape[-2:]
-    return [x[..., y : y + s, z : z + s] for y, z in crop_offsets(h, w, s, num_crops)]
+    return [x[..., y : y + s, z : z + s] for y, z in crop_offsets(h, w, s, num_crops, spec.crop)]
 
 
 def prepare(frames: np.ndarray, spec: PixelSpec = PixelSpec(), num_crops: int = 1) -> torch.Tensor:
