@@ -112,3 +112,18 @@ def test_clock_is_one_format_for_people():
     from actionzs.console import clock
 
     assert clock(0) == "0:00.0" and clock(75.25) == "1:15.2" and clock(3725) == "1:02:05"
+
+
+def test_an_invalid_custom_protocol_is_refused_before_any_data_is_read(tmp_path):
+    import time
+
+    protocol = tmp_path / "mine.yaml"
+    protocol.write_text("name: mine\ndataset: hmdb51\nkind: zero-shot\ntest_classes_per_run: 500\nruns: 2\n")
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["eval", "-p", str(protocol), "--captions", str(tmp_path / "never_read.json")])
+    assert result.exit_code == 2 and "test_classes_per_run must be between 1 and 50" in _errors(result)[0]
+    assert time.monotonic() - started < 15  # refused before captions are read or embedded
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text("name: u\ndataset: ucf101\nkind: zero-shot\ntest_classes: [PushUps, Juggling_Typo]\n")
+    result = CliRunner().invoke(main, ["eval", "-p", str(unknown), "--root", str(tmp_path)])
+    assert result.exit_code == 2 and "unknown class 'Juggling_Typo'" in _errors(result)[0]

@@ -94,3 +94,43 @@ def test_curriculum_stages_of_another_run_are_refused_and_matching_ones_reused(t
     assert restarted.exit_code == 0, restarted.output
     log = (tmp_path / "work" / "pretrain" / "log.json").read_text()
     assert '"max_steps": 3' in log
+
+
+def test_damaged_checkpoints_and_adapter_folders_are_one_line(xclip_run, tmp_path, ucf_clips):
+    checkpoint = tmp_path / "ckpt"
+    shutil.copytree(xclip_run["checkpoint"], checkpoint)
+    (weights,) = checkpoint.rglob("model.safetensors")
+    weights.write_bytes(weights.read_bytes()[: len(weights.read_bytes()) // 2])  # truncated mid-file
+    result = _adapt(xclip_run["support"], "-o", tmp_path / "o", "--method", "xclip", "-m", "random:xclip-tiny",
+                    "--epochs", "1", "--train-batch-size", "2", "--checkpoint", checkpoint, "--workers", "0")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert len(_error(result).splitlines()) == 1 and str(checkpoint) in _error(result)
+    adapter = xclip_run["root"] / "first"
+    no_tokenizer = tmp_path / "no_tokenizer"
+    shutil.copytree(adapter, no_tokenizer)
+    shutil.rmtree(no_tokenizer / "tokenizer")
+    result = CliRunner().invoke(main, ["predict", str(ucf_clips[0]), "--adapter", str(no_tokenizer)])
+    assert result.exit_code == 2 and "tokenizer/ folder is missing" in _error(result)
+
+
+def test_garbled_stage_records_and_videomae_configs_are_one_line(tmp_path, ucf_clips):
+    support = _support(tmp_path / "support", ucf_clips[:2], ["a", "b"])
+    target = tmp_path / "target"
+    target.mkdir()
+    for clip in ucf_clips[2:4]:
+        shutil.copy(clip, target / clip.name)
+    made = _adapt(support, "-o", tmp_path / "adapter", "--method", "curriculum", "--source", support,
+                  "--target-unlabelled", target, "--backbone", "random:videomae-tiny", "--max-steps", "1",
+                  "--train-batch-size", "2", "--workers", "0", "--stage", "pretrain")
+    assert made.exit_code == 0, made.output
+    stage = tmp_path / "adapter-stages" / "pretrain" / "model"
+    (stage / "actionzs_stages.json").write_text("{not json")
+    result = _adapt(support, "-o", tmp_path / "adapter2", "--method", "curriculum", "--backbone", stage, "--stage",
+                    "fit", "--workers", "0")
+    assert result.exit_code == 2 and "garbled record of the stages" in _error(result)
+    fitted = _adapt(support, "-o", tmp_path / "fitted", "--method", "curriculum", "--backbone",
+                    "random:videomae-tiny", "--stage", "fit", "--workers", "0")
+    assert fitted.exit_code == 0, fitted.output
+    (tmp_path / "fitted" / "videomae_config.json").write_text("[1, 2")
+    result = CliRunner().invoke(main, ["predict", str(ucf_clips[0]), "--adapter", str(tmp_path / "fitted")])
+    assert result.exit_code == 2 and "videomae_config.json: not a readable VideoMAE configuration" in _error(result)

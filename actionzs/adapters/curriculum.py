@@ -78,8 +78,13 @@ class CurriculumAdapter:
         from ..models.videomae import FeatureModel
         from ..video.transforms import PixelSpec
 
-        config_json = (directory / "videomae_config.json").read_text()
-        config = VideoMAEConfig.from_dict(json.loads(config_json))
+        path = directory / "videomae_config.json"
+        try:
+            config_json = path.read_text()
+            config = VideoMAEConfig.from_dict(json.loads(config_json))
+        except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
+            raise InputError(f"{path}: not a readable VideoMAE configuration ({type(exc).__name__}); the adapter "
+                             f"folder is damaged: make it again with `actionzs adapt`") from None
         model = FeatureModel(VideoMAEModel(config))
         model.load_state_dict({k[len("backbone."):]: torch.from_numpy(v) for k, v in state.items()
                                if k.startswith("backbone.")})

@@ -53,9 +53,19 @@ class XClipAdapter:
         from ..models.xclip import wrap
         from ..video.transforms import PixelSpec
 
-        model = XCLIPModel(XCLIPConfig.from_json_file(str(directory / "xclip_config.json")))
+        try:
+            model = XCLIPModel(XCLIPConfig.from_json_file(str(directory / "xclip_config.json")))
+        except (OSError, ValueError, TypeError) as exc:
+            raise InputError(f"{directory / 'xclip_config.json'}: not a readable X-CLIP configuration "
+                             f"({type(exc).__name__}); make the adapter again with `actionzs adapt`") from None
         model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
-        tokenizer = CLIPTokenizer.from_pretrained(str(directory / "tokenizer"))
+        if not (directory / "tokenizer").is_dir():
+            raise InputError(f"{directory}: its tokenizer/ folder is missing (an X-CLIP adapter keeps its tokenizer "
+                             f"there); make the adapter again with `actionzs adapt`")
+        try:
+            tokenizer = CLIPTokenizer.from_pretrained(str(directory / "tokenizer"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{directory / 'tokenizer'}: not a readable tokenizer ({type(exc).__name__})") from None
         pixel = PixelSpec.from_dict(info.pixel)  # the geometry it was fine-tuned with
         return cls(wrap(f"adapter:{directory}", model.eval(), tokenizer, info.untrained_base, pixel))
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ..config import read_yaml, validated
 from ..errors import InputError
 from ..resources import package_file
-from ..text.labels import LabelSet
+from ..text.labels import LabelSet, load_labels
 
 
 @dataclass
@@ -127,4 +127,7 @@ def load_protocol(name_or_path: str) -> Protocol:
     checked = validated(ProtocolFile, raw, path)
     data = checked.model_dump(exclude_none=True)
     fields = {k: data.pop(k) for k in list(data) if k in Protocol.__dataclass_fields__ and k != "extra"}
-    return Protocol(**fields, extra=data)
+    protocol = Protocol(**fields, extra=data)
+    if protocol.restricts_classes and protocol.dataset != "ego4d":  # checked against the classes, before any data
+        protocol.splits(load_labels(protocol.dataset), runs=1)
+    return protocol

@@ -114,7 +114,15 @@ def load_backbone(name: str, kind: str = "pretraining", *, frames: int | None = 
     except Exception as exc:  # noqa: BLE001
         raise registry.cannot_load("VideoMAE backbone", name, exc) from None
     record = source / STAGES_FILE if source.is_dir() else None
-    made = json.loads(record.read_text()) if record and record.is_file() else {}
+    try:
+        made = json.loads(record.read_text()) if record and record.is_file() else {}
+        if not isinstance(made, dict) or not isinstance(made.get("stages", []), list):
+            raise ValueError("not a mapping with a list of stages")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        from ..errors import InputError
+
+        raise InputError(f"{record}: a garbled record of the stages that made this backbone ({exc}); remove the "
+                         f"folder and train the stage again (--restart)") from None
     return Backbone(made.get("from", str(source.resolve()) if source.is_dir() else name), model, list(made.get("stages", [])), bool(made.get("test_model", False)))
 
 

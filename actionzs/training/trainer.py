@@ -145,6 +145,7 @@ class Trainer:
         acc.wait_for_everyone()
 
     def _load(self, folder: Path, extras: dict) -> tuple[int, list[dict]]:
+        from safetensors import SafetensorError
         from safetensors.torch import load_file
 
         from accelerate.utils.other import load as load_pickled
@@ -161,7 +162,7 @@ class Trainer:
         except pickle.UnpicklingError:
             raise InputError(f"{folder}: holds a pickle that would run code when loaded, which actionzs refuses "
                              f"(only plain tensors are read); remove the checkpoint to start again") from None
-        except (RuntimeError, KeyError, ValueError, OSError) as exc:
+        except (RuntimeError, KeyError, ValueError, OSError, SafetensorError) as exc:
             cause = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
             raise InputError(f"{folder}: a checkpoint that does not fit this run (another backbone or settings?): "
                              f"{cause}") from None
