@@ -145,6 +145,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--quick", action="store_true", help="fewer videos per throughput row (a CPU smoke run)")
     parser.add_argument("--skip-throughput", action="store_true", help="part (a) only")
+    parser.add_argument("--skip-commands", action="store_true", help="part (b) only")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     import torch
@@ -161,7 +162,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         (work / "a").mkdir()
-        result["commands"] = commands(runtime.device, args.data, work / "a", args.quick)
+        result["commands"] = [] if args.skip_commands else commands(runtime.device, args.data, work / "a", args.quick)
         if not args.skip_throughput:
             (work / "b").mkdir()
             result["throughput"] = throughput(runtime.device, args.data, work / "b", args.quick)

@@ -167,3 +167,20 @@ def test_writers_killed_mid_write_leave_no_stray_file_after_the_next_run(tmp_pat
     assert not list(folder.glob(".*.tmp"))
     for entry in folder.glob("*.safetensors"):  # what the killed writers did finish is whole
         assert FeatureCache(root).get(entry.stem, "m", "s") is not None
+
+
+def test_damaged_window_features_are_recomputed(ucf_clips, tmp_path, caplog):
+    from actionzs import api
+
+    cache = FeatureCache(tmp_path / "c")
+    request = api.PredictRequest(labels="a,b,c", model="random:openclip-tiny", sampling=SAMPLING,
+                                 windowing=api.Windowing(window=1.0))
+    runtime = Runtime("cpu", "fp32", 32, 0)
+    first = api.predict([ucf_clips[0]], request, cache=cache, runtime=runtime)
+    entries = [p for p in _entries(tmp_path / "c") if "|w1h0.5|" in p.parent.name or "w1h0.5" in p.parent.name]
+    assert entries, "window features are cached"
+    for entry in entries:
+        _flip(entry, 2)
+    again = api.predict([ucf_clips[0]], request, cache=cache, runtime=runtime)
+    np.testing.assert_allclose(again.videos[0].probabilities, first.videos[0].probabilities, rtol=1e-5, atol=1e-7)
+    assert "do not match their checksum" in caplog.text
