@@ -127,3 +127,24 @@ def test_an_invalid_custom_protocol_is_refused_before_any_data_is_read(tmp_path)
     unknown.write_text("name: u\ndataset: ucf101\nkind: zero-shot\ntest_classes: [PushUps, Juggling_Typo]\n")
     result = CliRunner().invoke(main, ["eval", "-p", str(unknown), "--root", str(tmp_path)])
     assert result.exit_code == 2 and "unknown class 'Juggling_Typo'" in _errors(result)[0]
+
+
+def test_segments_as_subtitles_parse_back_as_the_segments(ucf_clips, tmp_path):
+    import pysubs2
+
+    clip = str(ucf_clips[1])
+    for suffix in (".srt", ".vtt"):
+        subtitles = tmp_path / f"cues{suffix}"
+        result = CliRunner().invoke(main, ["predict", clip, *TINY, "--labels", "a,b,c", "--window", "1", "--hop", "1",
+                                           "--segments", "--json", "--subtitles", str(subtitles), "--workers", "0"])
+        assert result.exit_code == 0, result.output
+        segments = json.loads(result.stdout)["videos"][0]["segments"]
+        cues = pysubs2.load(str(subtitles))
+        assert len(cues) == len(segments) >= 1
+        for cue, segment in zip(cues, segments):
+            assert (cue.start, cue.end) == (round(segment["start"] * 1000), round(segment["end"] * 1000))
+            assert cue.text == f"{segment['text']} ({segment['mean_score']:.2f})"
+    refused = CliRunner().invoke(main, ["predict", clip, *TINY, "--labels", "a,b", "--subtitles", "x.srt"])
+    assert refused.exit_code == 2 and "--window" in refused.stderr
+    wrong = CliRunner().invoke(main, ["predict", clip, *TINY, "--labels", "a,b", "--window", "1", "--subtitles", "x.txt"])
+    assert wrong.exit_code == 2 and ".srt or .vtt" in wrong.stderr

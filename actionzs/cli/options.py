@@ -175,13 +175,14 @@ class Timeline:
     windowing: object  # options.Windowing, or None without --window
     segments_only: bool = False
     picture: str | None = None
+    subtitles: str | None = None
 
 
-def _timeline(window, hop, smooth, smooth_by, background, show_segments, timeline):
+def _timeline(window, hop, smooth, smooth_by, background, show_segments, timeline, subtitles):
     if window is None:
         given = [name for name, value in (("--hop", hop), ("--smooth", smooth), ("--background", background),
                                           ("--segments", show_segments), ("--timeline", timeline),
-                                          ("--smooth-by", smooth_by)) if value]
+                                          ("--smooth-by", smooth_by), ("--subtitles", subtitles)) if value]
         if given:
             raise click.UsageError(f"{given[0]} works on windows of a long video: add --window SECONDS")
         return Timeline(None)
@@ -190,8 +191,14 @@ def _timeline(window, hop, smooth, smooth_by, background, show_segments, timelin
         from ..timeline.plot import check_timeline_path
 
         require_writable(check_timeline_path(timeline), "--timeline")
+    if subtitles:
+        from ..cache import require_writable
+        from ..timeline.subtitles import check_subtitles_path
+
+        require_writable(check_subtitles_path(subtitles), "--subtitles")
     given = {"hop": hop, "smooth": smooth, "smoothing": smooth_by, "background": background}
-    return Timeline(Windowing(window, **{k: v for k, v in given.items() if v is not None}), show_segments, timeline)
+    return Timeline(Windowing(window, **{k: v for k, v in given.items() if v is not None}), show_segments, timeline,
+                    subtitles)
 
 
 timeline_options = bundle(
@@ -212,6 +219,9 @@ timeline_options = bundle(
                  help="[long videos] Show labelled segments (merged windows) instead of every window."),
     click.option("--timeline", type=click.Path(dir_okay=False), default=None, metavar="FILE",
                  help="[long videos] Draw the timeline: .png, .svg or .html (one file per video when several)."),
+    click.option("--subtitles", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+                 help="[long videos] Write the segments as subtitles a video player shows: .srt or .vtt (one file "
+                      "per video when several)."),
 )
 
 

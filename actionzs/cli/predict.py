@@ -103,15 +103,19 @@ def _check_options(method, adapter):
 def _predict_windows(inputs, request, timeline, output, cache, runtime):
     from ..api import predict as run
     from ..console import notice
-    from ..timeline.plot import timeline_paths, write_timeline
+    from ..timeline.plot import per_video_paths, timeline_paths, write_timeline
+    from ..timeline.subtitles import write_subtitles
     from ..timeline.render import VideoClock, render_timeline
 
     videos = inputs.paths
     pictures = dict(zip(videos, timeline_paths(timeline.picture, videos))) if timeline.picture else {}
     with VideoClock() as clock:
         report = run(videos, request, cache=cache, runtime=runtime, on_time=clock)
+    cues = dict(zip(videos, per_video_paths(timeline.subtitles, videos))) if timeline.subtitles else {}
     for video in report.videos:
         if video.video in pictures:
             notice(f"wrote {write_timeline(video, report, pictures[video.video])}")
+        if video.video in cues:
+            notice(f"wrote {write_subtitles(video, cues[video.video])}")
     output.finish(render_timeline(report, output.format, timeline.segments_only), report.warnings,
                   inputs.errors + report.errors)

@@ -29,10 +29,16 @@ def check_timeline_path(path: str | Path) -> Path:
 def timeline_paths(path: str | Path, videos: list[str]) -> list[Path]:
     """One picture per video: ``path`` itself for one video, ``<stem>-<video stem><suffix>`` for several; videos
     whose stems collide (``a/x.mp4``, ``b/x.mp4``) add a short digest of their path, so no two share a file."""
+    return per_video_paths(check_timeline_path(path), videos)
+
+
+def per_video_paths(path: str | Path, videos: list[str]) -> list[Path]:
+    """``path`` for one video; ``<stem>-<video stem><suffix>`` each for several (a short digest of the video's
+    path added where stems collide)."""
     import hashlib
     from collections import Counter
 
-    path = check_timeline_path(path)
+    path = Path(path).expanduser()
     if len(videos) == 1:
         return [path]
     stems = Counter(Path(v).stem for v in videos)
