@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from .cache import atomic_write, atomic_write_text
+from .cache import atomic_write_text
 from .errors import InputError
 
 
@@ -238,9 +238,11 @@ def markdown_report(report: dict) -> str:
     else:
         runs = report["result"]["runs"]
         if protocol["kind"] != "episodic":
-            lines += ["| metric | mean over runs |", "|---|---|"]
+            lines += ["| metric | mean over runs | std over runs |", "|---|---|---|"]
             for key, name in (("top1", "top-1"), ("top5", "top-5"), ("mean_class_accuracy", "mean class accuracy")):
-                lines.append(f"| {name} | {np.mean([100 * r[key] for r in runs]):.1f} |")
+                values = [100 * r[key] for r in runs]
+                spread = f"{np.std(values):.1f}" if len(values) > 1 else "(one run)"
+                lines.append(f"| {name} | {np.mean(values):.1f} | {spread} |")
             lines.append("")
     lines += ["## Setup", "", "```json", json.dumps(setup, indent=2), "```", ""]
     for entry in report["result"].get("data", []):
@@ -257,36 +259,21 @@ def markdown_report(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def confusion_png(path: Path, matrix, classes) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    matrix = np.asarray(matrix, dtype=float)
-    rows = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
-    size = max(6, 0.28 * len(classes))
-    fig, ax = plt.subplots(figsize=(size, size))
-    ax.imshow(rows, cmap="Blues", vmin=0, vmax=1)
-    ax.set_xticks(range(len(classes)), classes, rotation=90, fontsize=7)
-    ax.set_yticks(range(len(classes)), classes, fontsize=7)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title("confusion (row-normalised)")
-    fig.tight_layout()
-    atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=110))
-    plt.close(fig)
-
-
 def write_report(out_dir: str | Path, report: dict) -> list[Path]:
-    """report.json, report.md and, when the first run has one, confusion.png in out_dir; each written atomically."""
+    """report.json, report.md and, when the first run has them, confusion.png and per_class.png in out_dir; each
+    written atomically."""
     out = Path(out_dir).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "report.json", json.dumps(report, indent=2))
     atomic_write_text(out / "report.md", markdown_report(report))
     written = [out / "report.json", out / "report.md"]
+    from .plots import confusion_png, per_class_png
+
     runs = report["result"].get("runs") or [{}]
     if runs[0].get("confusion"):
         confusion_png(out / "confusion.png", runs[0]["confusion"], runs[0]["classes"])
         written.append(out / "confusion.png")
+    if runs[0].get("per_class"):
+        per_class_png(out / "per_class.png", runs[0]["per_class"], runs[0]["classes"])
+        written.append(out / "per_class.png")
     return written

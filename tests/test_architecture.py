@@ -26,7 +26,7 @@ LAYERS = [
     ("actionzs.adapters",),
     ("actionzs.eval", "actionzs.anticipation", "actionzs.timeline"),
     ("actionzs.tasks",),
-    ("actionzs.output",),
+    ("actionzs.output", "actionzs.plots"),
     ("actionzs.api",),
     ("actionzs.cli", "actionzs.app", "actionzs.__main__"),
 ]

@@ -148,3 +148,25 @@ def test_segments_as_subtitles_parse_back_as_the_segments(ucf_clips, tmp_path):
     assert refused.exit_code == 2 and "--window" in refused.stderr
     wrong = CliRunner().invoke(main, ["predict", clip, *TINY, "--labels", "a,b", "--window", "1", "--subtitles", "x.txt"])
     assert wrong.exit_code == 2 and ".srt or .vtt" in wrong.stderr
+
+
+def test_report_pictures_show_counts_a_colour_bar_and_per_class_bars(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from actionzs import plots
+    from actionzs.output import markdown_report
+
+    figures = []
+    monkeypatch.setattr(plt, "close", lambda fig: figures.append(fig))
+    plots.confusion_png(tmp_path / "c.png", [[3, 1], [0, 4]], ["jump", "run"])
+    plots.per_class_png(tmp_path / "p.png", [0.75, 1.0], ["jump", "run"])
+    confusion, bars = figures
+    assert len(confusion.axes) == 2  # the matrix and its colour bar
+    assert sorted(t.get_text() for t in confusion.axes[0].texts) == ["0", "1", "3", "4"]
+    assert [round(p.get_width()) for p in bars.axes[0].patches] == [75, 100]  # worst first
+    assert (tmp_path / "c.png").read_bytes()[:4] == (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
+    runs = [{"top1": t, "top5": 1.0, "mean_class_accuracy": t, "classes": ["a"], "per_class": [t], "num_videos": 4}
+            for t in (0.5, 0.7)]
+    report = {"protocol": {"name": "p", "kind": "zero-shot", "description": ""}, "setup": {},
+              "result": {"runs": runs, "top1_mean": 60.0, "top1_std": 10.0}}
+    assert "| top-1 | 60.0 | 10.0 |" in markdown_report(report)
