@@ -170,3 +170,17 @@ def test_report_pictures_show_counts_a_colour_bar_and_per_class_bars(tmp_path, m
     report = {"protocol": {"name": "p", "kind": "zero-shot", "description": ""}, "setup": {},
               "result": {"runs": runs, "top1_mean": 60.0, "top1_std": 10.0}}
     assert "| top-1 | 60.0 | 10.0 |" in markdown_report(report)
+
+
+def test_shells_complete_label_sets_protocols_and_model_names():
+    from click.shell_completion import ShellComplete
+
+    def complete(args, incomplete):
+        return [item.value for item in ShellComplete(main, {}, "actionzs", "_ACTIONZS_COMPLETE")
+                .get_completions(args, incomplete)]
+
+    assert complete(["predict", "clip.mp4", "--labels"], "hm") == ["hmdb51"]
+    assert set(complete(["labels"], "kin")) == {"kinetics400", "kinetics600"}
+    assert "ucf101-zs-split1" in complete(["eval", "-p"], "ucf101-zs")
+    assert "random:openclip-tiny" in complete(["predict", "clip.mp4", "-m"], "random:")
+    assert "ViT-B-16:openai" in complete(["adapt", "support/", "-m"], "ViT-B-16")

@@ -7,6 +7,7 @@ import click
 from .. import defaults
 from ..adapters import FROZEN_FEATURE_ADAPTERS
 from ..methods import METHODS
+from . import completion
 from ..options import DECODINGS, HISTORIES, AnticipationOptions, EvalRequest, LLMSettings
 from .options import (CAPTION_OPTIONS, SAMPLING_OPTIONS, bundle, cache_options, caption_options, configured_model,
                       field_default, given_options, json_output_options, prompts_option, runtime_options,
@@ -47,14 +48,15 @@ def _request(protocol, method, root, splits, model, prompts, episodes, adapter, 
 
 request_options = bundle(
     "request", _request,
-    click.option("-p", "--protocol", required=False, help="Protocol name (see --list) or a protocol YAML file."),
+    click.option("-p", "--protocol", required=False, shell_complete=completion.protocols, help="Protocol name (see --list) or a protocol YAML file."),
     click.option("--method", type=click.Choice(list(METHODS)), default=None,
                  help="The method scoring the dataset's videos [default: clip; caption when --captions is given]. "
                       + METHODS.help()),
     click.option("--root", type=click.Path(file_okay=False), default=None, help="Dataset folder (class folders of videos)."),
     click.option("--splits", type=click.Path(file_okay=False), default=None,
                  help="Folder of the protocol's split files (e.g. UCF101's ucfTrainTestlist)."),
-    click.option("-m", "--model", default=None, help="Model name or path [default: the method's]."),
+    click.option("-m", "--model", default=None, shell_complete=completion.models,
+                 help="Model name or path [default: the method's]."),
     prompts_option,
     click.option("--episodes", type=click.IntRange(min=1), default=None, help="[episodic] number of episodes [default: the protocol's]."),
     click.option("--adapter", type=click.Path(file_okay=False), default=None,

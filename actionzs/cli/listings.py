@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
+from . import completion
 from .options import json_flag
 
 
 @click.command()
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=completion.label_sets)
 @json_flag
 def labels(name, as_json):
     """List the built-in label sets, or the classes of one (NAME) or of a label file.
