@@ -22,14 +22,14 @@ from .video import multiview_indices, open_video, prepare
 
 
 def video_pixels(path: str | Path, pixel, sampling: Sampling, rng: np.random.Generator | None = None,
-                 backend: str = "auto") -> torch.Tensor:
-    """Decode (with the ``backend`` library) and prepare the sampled views of one video:
+                 backend: str = "auto", device: str = "cpu") -> torch.Tensor:
+    """Decode (with the ``backend`` library, on ``device`` where it is torchcodec) and prepare the sampled views of one video:
     ``float32 [clips*crops, frames, 3, S, S]``.
 
     With ``rng`` (training) one clip is drawn with random TSN offsets instead of the test-time views."""
     from .video import segment_indices
 
-    with open_video(path, backend) as video:
+    with open_video(path, backend, device) as video:
         if rng is not None:
             indices = segment_indices(len(video), sampling.frames, train=True, rng=rng)[None]
         else:

@@ -60,7 +60,8 @@ class Runtime:
     precision: str = "auto"
     batch_size: int | None = None  # frames per encoder call; None: BATCH_SIZE[device kind]
     workers: int | None = None  # None: default_workers(device)
-    decoder: str = "auto"  # auto, pyav or decord
+    decoder: str = "auto"  # auto, pyav, decord or torchcodec
+    decode_device: str = "cpu"  # cpu, or cuda[:N]: torchcodec decodes there with NVDEC
 
     def __post_init__(self):
         if self.precision not in PRECISIONS:
@@ -71,6 +72,10 @@ class Runtime:
             raise InputError(f"--workers: must be 0 or more, got {self.workers}")
         if self.decoder not in DECODERS:
             raise InputError(f"--decoder: expected one of {', '.join(DECODERS)}, got {self.decoder!r}")
+        if self.decode_device != "cpu" and (not self.decode_device.startswith("cuda")
+                                            or self.decoder not in ("auto", "torchcodec")):
+            raise InputError(f"--decode-device {self.decode_device}: GPU decoding is torchcodec's (NVDEC): use "
+                             f"--decode-device cuda[:N] with --decoder torchcodec or auto")
 
     def resolve(self) -> "Runtime":
         """The concrete device, precision and worker count on this machine; one-line InputError when absent."""
@@ -78,7 +83,18 @@ class Runtime:
         precision = resolve_precision(self.precision, device)
         workers = default_workers(device) if self.workers is None else self.workers
         batch_size = self.batch_size or BATCH_SIZE["cpu" if device == "cpu" else "gpu"]
-        return replace(self, device=device, precision=precision, batch_size=batch_size, workers=workers)
+        try:
+            decode_device = "cpu" if self.decode_device == "cpu" else resolve_device(self.decode_device)
+        except InputError as exc:
+            raise InputError(str(exc).replace("--device", "--decode-device", 1)) from None
+        if decode_device != "cpu":
+            import importlib.util
+
+            if importlib.util.find_spec("torchcodec") is None:
+                raise InputError("--decode-device: GPU decoding needs torchcodec and the FFmpeg libraries "
+                                 "(pip install 'actionzs[torchcodec]')")
+        return replace(self, device=device, precision=precision, batch_size=batch_size, workers=workers,
+                       decoder="torchcodec" if decode_device != "cpu" else self.decoder, decode_device=decode_device)
 
     def as_dict(self) -> dict:
         return asdict(self)

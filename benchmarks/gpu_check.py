@@ -4,7 +4,7 @@
     python benchmarks/gpu_check.py --device cpu --quick     # here: the same steps, smaller (CI runs this)
 
 (a) every command once, with the tiny random-weight test models (UNTRAINED: their outputs are never predictions):
-    predict clip/xclip/caption at each half precision the device has, long-video predict with --window, adapt
+    predict clip/xclip/caption at each half precision the device has, predict with NVDEC decoding (torchcodec), long-video predict with --window, adapt
     linear/xclip/curriculum for a few steps, predict with each adapter, eval of ucf101-zs-split1 on the real UCF101
     clips of ../shared/data; the exit code and seconds of each.
 (b) the throughput table for the ViT-B/32 and ViT-B/16 shapes (random weights): model only at fp32/bf16/fp16,
@@ -95,6 +95,10 @@ def commands(device: str, data: Path, work: Path, quick: bool) -> list[dict]:
             "--precision", precision, "--json", *dev)
         run(f"predict xclip {precision}", "predict", clip, "--method", "xclip", "-m", "random:xclip-tiny", "--labels",
             "ucf101", "--precision", precision, "--json", *dev)
+    if device.startswith("cuda"):  # NVDEC through torchcodec (an MP4: AVI goes to PyAV)
+        mp4 = str(sorted((data / "videos").glob("*/*.mp4"))[0])
+        run("predict clip, decoded on the GPU", "predict", mp4, "-m", "random:openclip-tiny", "--labels", "ucf101",
+            "--decoder", "torchcodec", "--decode-device", device, "--json", *dev)
     run("predict caption (captioned now)", "predict", clip, "--method", "caption", "--captioner", "random:blip-tiny",
         "--labels", "hmdb51", "--json", *dev)
     run("predict --window", "predict", clip, "-m", "random:openclip-tiny", "--labels", "ucf101", "--window", "1",

@@ -80,3 +80,19 @@ def test_the_decoder_option_reaches_the_reader(ucf_clips, tmp_path):
     assert json.loads(result.stdout)["runtime"]["decoder"] == "pyav"
     refused = CliRunner().invoke(main, ["predict", str(data), "--decoder", "ffmpeg"])
     assert refused.exit_code == 2 and "--decoder" in refused.stderr
+
+
+def test_gpu_decoding_is_refused_in_one_line_where_it_cannot_run(ucf_clips):
+    import torch
+    from click.testing import CliRunner
+
+    from actionzs.cli import main
+
+    result = CliRunner().invoke(main, ["predict", str(ucf_clips[0]), "-m", "random:openclip-tiny", "--labels", "a,b",
+                                       "--decode-device", "cuda"])
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU: benchmarks/gpu_check.py exercises NVDEC decoding")
+    assert result.exit_code == 2 and len(errors) == 1 and "--decode-device cuda" in errors[0]
+    mixed = CliRunner().invoke(main, ["predict", str(ucf_clips[0]), "--decoder", "pyav", "--decode-device", "cuda"])
+    assert mixed.exit_code == 2 and "torchcodec" in mixed.stderr

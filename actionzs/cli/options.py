@@ -264,14 +264,15 @@ output_options = bundle("output", _output, json_flag,
                         click.option("--csv", "as_csv", is_flag=True, help="One row per (video, rank)."), _out)
 json_output_options = bundle("output", _output_no_csv, json_flag, _out)
 
-def _runtime(device, precision, batch_size, workers, decoder):
+def _runtime(device, precision, batch_size, workers, decoder, decode_device):
     """Checked here; resolved (``Runtime.resolve``: torch asked for the device) by the command as its work starts,
     so that listings and usage errors answer without loading torch."""
-    return Runtime(device, precision, batch_size, workers, decoder)  # an absent device fails here, before any work
+    return Runtime(device, precision, batch_size, workers, decoder, decode_device)  # an absent device fails here, before any work
 
 
 def _device_only(device):
-    return _runtime(device, field_default(Runtime, "precision"), None, None, field_default(Runtime, "decoder"))
+    return _runtime(device, field_default(Runtime, "precision"), None, None, field_default(Runtime, "decoder"),
+                    field_default(Runtime, "decode_device"))
 
 
 _device = click.option("--device", default=field_default(Runtime, "device"), show_default=True, metavar="auto|cpu|cuda[:N]|mps",
@@ -291,6 +292,8 @@ runtime_options = bundle(
     click.option("--decoder", type=click.Choice(DECODERS), default=field_default(Runtime, "decoder"), show_default=True,
                  help="Video decoding library; auto: decord, else torchcodec (an optional extra), where they read "
                       "the file; PyAV otherwise."),
+    click.option("--decode-device", default=field_default(Runtime, "decode_device"), show_default=True,
+                 metavar="cpu|cuda[:N]", help="Where videos are decoded: cuda decodes with NVDEC through torchcodec."),
 )
 device_options = bundle("runtime", _device_only, _device)
 prompts_option = click.option("--prompts", default=None,

@@ -136,7 +136,8 @@ class VideoMethod(ABC):
 
     def decoder(self, sampling: Sampling) -> Callable[[Path], "torch.Tensor"]:
         """A picklable ``path -> pixels [V, T, 3, S, S]`` for decoding worker processes."""
-        return functools.partial(video_pixels, pixel=self.encoder.pixel, sampling=sampling, backend=self.runtime.decoder)
+        return functools.partial(video_pixels, pixel=self.encoder.pixel, sampling=sampling, backend=self.runtime.decoder,
+                                 device=self.runtime.decode_device)
 
     def embed(self, pixels) -> np.ndarray:
         """Clips ``[N, T, 3, S, S]`` (of one or several videos) -> their features ``[N, ...]``."""
