@@ -105,7 +105,7 @@ def decode_only(method, videos: list[str], workers: int, decoder: str = "auto") 
     from actionzs.options import Sampling
 
     decode = functools.partial(method.decoder(Sampling()), backend=decoder)
-    list(decoded(videos[:1], decode, workers))  # the fork server's start is paid once per process, not per run
+    list(decoded(videos[:2], decode, workers))  # the fork server's start is paid once per process, not per run
     start = time.perf_counter()
     count = sum(1 for pixels, _ in decoded(videos, decode, workers) if pixels is not None)
     return {"videos_per_s": _rate(count, time.perf_counter() - start), "workers": workers, "decoder": decoder}
@@ -116,7 +116,8 @@ def decode_table(method, videos: list[str]) -> list[dict]:
     from actionzs.runtime import cores
     from actionzs.video import reader
 
-    decoders = ["pyav"] + (["decord"] if reader.decord is not None else [])
+    decoders = ["pyav"] + (["decord"] if reader.decord is not None else []) + (
+        ["torchcodec"] if reader.torchcodec_decoder() is not None else [])
     counts = [0] + [2**i for i in range(8) if 2**i <= max(1, cores() - 1)]
     return [decode_only(method, videos, workers, decoder) for decoder in decoders for workers in counts]
 
