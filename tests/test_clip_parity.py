@@ -13,15 +13,11 @@ from actionzs.options import Sampling
 from actionzs.methods.clip_zeroshot import ClipMethod
 from actionzs.methods.clip_zeroshot import ClipZeroShot
 from actionzs.models.clip import ClipEncoder
-from actionzs.models.tiny import openclip_from_config
+from actionzs.models.tiny import config as tiny_config, openclip_from_config
 from actionzs.text.labels import LabelSet
 from actionzs.video.transforms import PixelSpec
 
-OPENCLIP_CFG = {  # untrained, random weights
-    "embed_dim": 24,
-    "vision_cfg": {"layers": 1, "width": 48, "head_width": 24, "patch_size": 16, "image_size": 48},
-    "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1},
-}
+OPENCLIP_CFG = tiny_config("openclip-tiny")  # untrained, random weights
 CLASSES = LabelSet("t", ("Shotput", "PushUps", "Knitting"), ("shot put", "push ups", "knitting"))
 TEMPLATES = ["a video of a person {}.", "{}"]
 
@@ -29,11 +25,12 @@ TEMPLATES = ["a video of a person {}.", "{}"]
 def test_views_are_averaged_with_frames(data_dir):
     clip_path = data_dir / "videos/3DNet_Visualization/v_Shotput_g05_c02.avi"
     model = openclip_from_config(OPENCLIP_CFG, seed=3)
-    encoder = ClipEncoder("test", "test", PixelSpec(48), True, model, open_clip.get_tokenizer("ViT-B-32"),
+    encoder = ClipEncoder("test", "test", PixelSpec(OPENCLIP_CFG["vision_cfg"]["image_size"]), True, model, open_clip.get_tokenizer("ViT-B-32"),
                           backend="open_clip")
     feats = ClipMethod(encoder).encode(clip_path, Sampling(frames=4, clips=2, crops=3))
-    assert feats.shape == (6, 4, 24)
+    dim = OPENCLIP_CFG["embed_dim"]
+    assert feats.shape == (6, 4, dim)
     scorer = ClipZeroShot(encoder, CLASSES, TEMPLATES)
-    flat = F.normalize(torch.from_numpy(feats).reshape(1, 24, 24), dim=-1).mean(1)
+    flat = F.normalize(torch.from_numpy(feats).reshape(1, 24, dim), dim=-1).mean(1)
     expected = encoder.logit_scale * F.normalize(flat, dim=-1) @ scorer.text_embeddings.T
     np.testing.assert_allclose(scorer.scores(feats[None]), expected.numpy(), atol=1e-5)

