@@ -14,6 +14,23 @@ DATA = Path(os.environ.get("ACTIONZS_TEST_DATA", REPO.parent / "shared" / "data"
 NO_DATA = f"real test data not found at {DATA} (set ACTIONZS_TEST_DATA or clone beside ../shared/data)"
 
 
+def run(*args, env=None):
+    """``actionzs ARGS...`` in this process (click's runner: stdout and stderr apart); exceptions propagate."""
+    from click.testing import CliRunner
+
+    from actionzs.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False, env=env)
+
+
+def one_error_line(result) -> str:
+    """The single ``error: ...`` line a refused command prints (and no traceback)."""
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
 def need_data(*parts: str) -> Path:
     path = DATA.joinpath(*parts)
     if not path.exists():

@@ -4,17 +4,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import run
 
 from actionzs import __version__
-from actionzs.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 COMMANDS = ["predict", "adapt", "eval", "anticipate", "caption", "models", "labels"]
 
-
-def run(*args):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def test_version():

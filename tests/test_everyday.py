@@ -10,24 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from actionzs.cli import main
 from actionzs.video.inputs import expand_videos
-from conftest import need_data
+from conftest import need_data, one_error_line, run
 
 TINY = "random:openclip-tiny"  # untrained: checks plumbing, not accuracy
 
 
-def run(*args, env=None):
-    return CliRunner().invoke(main, list(map(str, args)), catch_exceptions=False, env=env)
-
-
-def one_error_line(result):
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.output
-    return lines[0]
 
 
 @pytest.fixture

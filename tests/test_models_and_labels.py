@@ -2,9 +2,8 @@ import json
 import time
 
 import pytest
-from click.testing import CliRunner
+from conftest import run
 
-from actionzs.cli import main
 from actionzs.errors import InputError, ModelUnavailableError
 from actionzs.models import registry
 from actionzs.models.clip import load_clip
@@ -12,9 +11,6 @@ from actionzs.models.tiny import TINY_HF_CLIP, hf_clip_from_config, hf_clip_toke
 from actionzs.text.labels import load_labels
 from actionzs.text.prompts import clip_templates
 
-
-def run(*args):
-    return CliRunner().invoke(main, list(map(str, args)), catch_exceptions=False)
 
 
 def test_model_names_parse_like_the_libraries():

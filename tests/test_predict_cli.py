@@ -5,15 +5,11 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
+from conftest import run
 
-from actionzs.cli import main
 
 TINY = "random:openclip-tiny"  # untrained: checks plumbing and schema, not accuracy
 
-
-def run(*args):
-    return CliRunner().invoke(main, list(map(str, args)), catch_exceptions=False)
 
 
 def test_json_output_schema_and_untrained_warning(ucf_clips):
