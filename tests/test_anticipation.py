@@ -343,3 +343,30 @@ def test_in_context_examples_default_by_decoding_and_an_explicit_count_stays():
 
     assert LLMSettings().examples == 0 and LLMSettings(decoding="generate").examples == 8
     assert LLMSettings(decoding="generate", examples=2).examples == 2 and LLMSettings(examples=3).examples == 3
+
+
+def test_segments_are_named_through_the_method_registry_and_the_feature_cache(data_dir, monkeypatch):
+    """random:openclip-tiny (UNTRAINED, random weights): the segments' features come from the same window path
+    as ``predict --window``, are cached, and a second run reads them back without decoding."""
+    from actionzs.anticipation.recognise import recognise_with_method, split_video
+    from actionzs.cache import FeatureCache
+    from actionzs.methods import METHODS
+    from actionzs.runtime import Runtime
+
+    root = need_data("anticipation/ego4d_lta_v1")
+    vocab = Vocabulary.from_file(root / "dicts.json")
+    video = sorted((data_dir / "videos").glob("*/v_*.avi"))[0]
+    method = METHODS.load("clip").load("random:openclip-tiny", Runtime("cpu", "fp32"))
+    cache = FeatureCache()
+    first = split_video(video, 3)
+    recognise_with_method(video, first, vocab, method, cache)
+    assert all(s.action[0] in vocab.verbs and s.action[1] in vocab.nouns for s in first)
+    entries = [p for p in (cache.root / "features").rglob("*.safetensors") if "segments3" in p.parent.name]
+    assert len(entries) == 1  # the video's 3 segments, one entry (beside the label texts' embeddings)
+    monkeypatch.setattr(method, "window_features", lambda *a: pytest.fail("decoded again despite the cache"))
+    again = split_video(video, 3)
+    recognise_with_method(video, again, vocab, method, cache)
+    assert [s.action for s in again] == [s.action for s in first]
+    nouns_only = split_video(video, 3)
+    recognise_with_method(video, nouns_only, vocab, method, cache, prompts=("ego-nouns", "ego-nouns"))
+    assert [s.action[1] for s in nouns_only] == [s.action[1] for s in first]  # the noun side is the same classifier

@@ -10,11 +10,14 @@ import numpy as np
 from .data import Action, Vocabulary
 
 
+FRAMES_PER_SEGMENT = 4  # CLIP looks at this many frames of each observed segment
+SEGMENT_PROMPTS = ("ego-verbs", "ego-nouns")  # prompts/clip.yaml's ensembles for vocabulary verbs and nouns
+
+
 @dataclass
 class ObservedSegment:
     start: float
     end: float
-    frames: np.ndarray  # uint8 [T, H, W, 3]
     action: Action | None = None
     caption: str | None = None
 
@@ -23,38 +26,49 @@ class ObservedSegment:
                 "action": " ".join(self.action) if self.action else None, "caption": self.caption}
 
 
-def split_video(path, segments: int, frames_per_segment: int = 4) -> list[ObservedSegment]:
+def split_video(path, segments: int) -> list[ObservedSegment]:
     """``segments`` equal, consecutive pieces of time; a video with fewer frames than that is refused."""
     from ..errors import InputError
     from ..video import open_video
-    from ..video.windows import equal_parts, window_indices
+    from ..video.windows import equal_parts
 
     with open_video(path) as video:
         if segments > len(video):
             raise InputError(f"--segments {segments}: {path} has only {len(video)} frames; give at most {len(video)}")
-        parts = equal_parts(video.duration, segments)
-        indices = window_indices(video, parts, frames_per_segment)
-        return [ObservedSegment(p.start, p.end, video.frames(i)) for p, i in zip(parts, indices)]
+        return [ObservedSegment(p.start, p.end) for p in equal_parts(video.duration, segments)]
 
 
 def _words(names) -> list[str]:
     return [n.replace("_", " ") for n in names]
 
 
-def recognise_with_clip(segments: list[ObservedSegment], vocab: Vocabulary, encoder) -> None:
-    """Verb and noun per segment by CLIP over prompted vocabulary words (frame features averaged)."""
-    from ..methods.clip_zeroshot import ClipZeroShot
+def recognise_with_method(path, segments: list[ObservedSegment], vocab: Vocabulary, method, cache=None,
+                          prompts: tuple[str, str] = SEGMENT_PROMPTS) -> None:
+    """Verb and noun per segment, zero-shot by a loaded ``VideoMethod`` (the method registry's CLIP by default):
+    the same window features, precision and feature cache as ``predict --window``, scored against the
+    vocabulary's verbs and nouns under the prompt ensembles ``prompts`` (names in prompts/clip.yaml)."""
+    from ..options import Sampling
     from ..text.labels import LabelSet
-    from ..video import prepare
+    from ..video import open_video
+    from ..video.windows import SEQUENTIAL, TimeWindow
 
-    verbs = LabelSet("verbs", vocab.verbs, tuple(_words(vocab.verbs)))
-    nouns = LabelSet("nouns", vocab.nouns, tuple(_words(vocab.nouns)))
-    verb_scorer = ClipZeroShot(encoder, verbs, ["a person is {}ing something.", "hands {} something."])
-    noun_scorer = ClipZeroShot(encoder, nouns, ["a photo of a {}.", "hands holding a {}."])
-    for segment in segments:
-        features = encoder.encode_images(prepare(segment.frames, encoder.pixel)[0]).numpy()[None, None]
-        segment.action = (verbs.ids[int(verb_scorer.scores(features)[0].argmax())],
-                          nouns.ids[int(noun_scorer.scores(features)[0].argmax())])
+    sampling = Sampling(frames=FRAMES_PER_SEGMENT, clips=1, crops=1)
+    key = method.window_cache_key
+    digest = cache.digest(path) if cache is not None and cache.enabled and key else None
+    entry = f"{sampling.key}|segments{len(segments)}"
+    features = cache.get(digest, key, entry) if digest else None
+    if features is None:
+        with open_video(path, backend=SEQUENTIAL) as video:
+            features = method.window_features(video, [TimeWindow(s.start, s.end) for s in segments], sampling)
+        if digest:
+            cache.put(digest, key, entry, features)
+    named = []
+    for words, ensemble in zip((vocab.verbs, vocab.nouns), prompts):
+        classes = LabelSet(ensemble, tuple(words), tuple(_words(words)))
+        classifier = method.classifier(classes, method.templates(ensemble)[1], cache)
+        named.append([words[i] for i in classifier.scores(features).argmax(1)])
+    for segment, verb, noun in zip(segments, *named):
+        segment.action = (verb, noun)
 
 
 def caption_segments(path, segments: list[ObservedSegment], captioner) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..defaults import CAPTIONER, CLIP_MODEL, EMBEDDER, LLM
+from ..defaults import CAPTIONER, EMBEDDER, LLM
 from ..runtime import Runtime
 from ..errors import InputError
 from ..options import Recognition
@@ -35,7 +35,7 @@ def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm
         if not actions:
             raise InputError(f"no action of the vocabulary in --observed {observed!r}")
     elif video:
-        parts, untrained = _recognise(video, vocabulary, recognition, embedder, runtime.resolve().device, cache)
+        parts, untrained = _recognise(video, vocabulary, recognition, embedder, runtime.resolve(), cache)
         actions = [p.action for p in parts]
     else:
         raise InputError("give a VIDEO or --observed 'verb noun, verb noun, ...'")
@@ -61,22 +61,22 @@ def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm
             "future": [[list(a) for a in seq] for seq in sequences]}
 
 
-def _recognise(video, vocabulary, recognition: Recognition, embedder: str, device: str, cache=None):
+def _recognise(video, vocabulary, recognition: Recognition, embedder: str, runtime: Runtime, cache=None):
     """(segments with their actions, whether an UNTRAINED model named them)."""
-    from ..anticipation.recognise import caption_segments, recognise_with_captions, recognise_with_clip, split_video
+    from ..anticipation.recognise import caption_segments, recognise_with_captions, recognise_with_method, split_video
     from ..models.captioner import load_captioner
-    from ..models.clip import load_clip
+    from ..methods import METHODS
     from ..models.embedder import load_embedder
 
     parts, untrained = split_video(video, recognition.segments), False
     if recognition.method == "caption" or recognition.describe:
-        captioner = load_captioner(recognition.captioner or CAPTIONER, device=device)
+        captioner = load_captioner(recognition.captioner or CAPTIONER, device=runtime.device)
         caption_segments(video, parts, captioner)
         untrained |= captioner.untrained
     if recognition.method == "clip":
-        encoder = load_clip(recognition.model or CLIP_MODEL, device=device)
-        recognise_with_clip(parts, vocabulary, encoder)
-        untrained |= encoder.untrained
+        method = METHODS.load("clip").load(recognition.model, runtime)
+        recognise_with_method(video, parts, vocabulary, method, cache)
+        untrained |= method.untrained
     else:
         recognise_with_captions(parts, vocabulary, load_embedder(embedder, cache))
     return parts, untrained
