@@ -24,7 +24,10 @@ def setup(verbosity: int = 0) -> None:
 
     Called before any library is imported, so environment switches reach the libraries: their progress bars
     (tqdm, Hugging Face) are off by default and their info and deprecation lines are silenced below -vv."""
-    _STATE["quiet"] = verbosity < 0
+    from .launch import is_main_process
+
+    _STATE["quiet"] = verbosity < 0 or not is_main_process()  # under a launcher the main process alone shows
+    # progress and notices; the others' -v lines (what each loaded and embedded) still go to stderr
     level = {-1: logging.WARNING, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     if not log.handlers:
         handler = logging.StreamHandler(sys.stderr)
@@ -59,8 +62,12 @@ def notice(message: str) -> None:
 
 
 def warning(message: str) -> None:
-    """A ``warning:`` line on stderr, shown even with -q (what was not as expected, and what was done about it)."""
-    log.warning(f"warning: {message}")
+    """A ``warning:`` line on stderr, shown even with -q (what was not as expected, and what was done about it);
+    under a launcher by the main process alone."""
+    from .launch import is_main_process
+
+    if is_main_process():
+        log.warning(f"warning: {message}")
 
 
 LOG_EVERY_S = 10.0  # off a terminal, a progress line at most this often

@@ -7,6 +7,7 @@ D the encoder's embedding size. Methods decide how to pool them.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -14,9 +15,11 @@ import numpy as np
 import torch
 
 from .cache import FeatureCache
+from .console import info
 from .defaults import BATCH_SIZE, DECODE_STALL_S
 from .errors import ActionzsError, InputError, VideoError
 from .options import Sampling
+from .launch import ShareProgress, current as current_launch
 from .runtime import worker_context
 from .video import multiview_indices, open_video, prepare
 
@@ -49,6 +52,7 @@ def extract(
     batch_size: int = BATCH_SIZE["cpu"],
     workers: int = 0,
     stall_s: float = DECODE_STALL_S,
+    on_video: Callable[[str], None] | None = None,
 ) -> Iterator[tuple[str, np.ndarray | None, str | None]]:
     """Yield ``(path, features, None)`` or ``(path, None, error line)`` per video, in input order; bad videos never
     stop the batch.
@@ -57,21 +61,56 @@ def extract(
     clean processes (a torch DataLoader; 0 decodes here; a video not decoded within ``stall_s`` s of being awaited
     is an error line, see ``decoded``) while ``embed([N, T, 3, S, S]) -> [N, ...]`` runs the model on
     the clips of as many videos as fill ``batch_size`` frames; each video's features go to the cache as they come.
-    ``decode`` must be picklable (a module-level function or a partial of one)."""
+    ``decode`` must be picklable (a module-level function or a partial of one). ``on_video(path)`` follows each
+    video done.
+
+    Under a launcher of N processes (``launch``), each process first embeds its share into the cache, the main
+    process counting every process's videos on ``on_video``; then all read every video's features back."""
     cache = cache or FeatureCache(enabled=False)
-    plan = [_locate(str(path), cache, key, sampling.key) for path in paths]
+    paths = [str(path) for path in paths]
+    launch = current_launch() if os.environ.get("WORLD_SIZE", "1") not in ("", "1") else None
+    failed = _embed_share(paths, key, sampling, decode, embed, cache, batch_size, workers, stall_s, launch,
+                          on_video) if launch and launch.sharded else {}
+    plan = [(path, None, failed[path], False) if path in failed else _locate(path, cache, key, sampling.key)
+            for path in paths]
     misses = [path for path, _, error, hit in plan if error is None and not hit]
     computed = _embedded(misses, decode, embed, batch_size, workers, stall_s) if misses else iter(())
     for path, digest, error, hit in plan:
-        if error is not None:
-            yield path, None, error
-            continue
-        features = cache.get(digest, key, sampling.key) if hit else None
-        if features is None:  # a miss; or an entry that vanished or failed to load since planning
-            features, error = next(computed) if not hit else next(_embedded([path], decode, embed, batch_size, 0))
-            if error is None:
-                cache.put(digest, key, sampling.key, features)
-        yield path, features, error
+        if error is None:
+            features = cache.get(digest, key, sampling.key) if hit else None
+            if features is None:  # a miss; or an entry that vanished or failed to load since planning
+                features, error = next(computed) if not hit else next(_embedded([path], decode, embed, batch_size, 0))
+                if error is None:
+                    cache.put(digest, key, sampling.key, features)
+        yield path, (features if error is None else None), error
+        if on_video and not launch:  # under a launcher the share phase counted it
+            on_video(path)
+
+
+def _embed_share(paths, key, sampling, decode, embed, cache, batch_size, workers, stall_s, launch,
+                 on_video) -> dict[str, str]:
+    """This process's share of ``paths`` (``launch.mine``) embedded into the cache; every process's error lines."""
+    if not cache.enabled:
+        raise InputError(f"--no-cache: the {launch.processes} processes of this launch meet in the feature cache; "
+                         "drop --no-cache (across nodes, give every node the same --cache-dir on a shared filesystem)")
+    progress = ShareProgress(launch, cache.root, (lambda n: [on_video("") for _ in range(n)]) if on_video else None)
+    mine = [_locate(path, cache, key, sampling.key) for i, path in enumerate(paths) if launch.mine(i)]
+    errors = {path: error for path, _, error, _ in mine if error is not None}
+    todo = [(path, digest) for path, digest, error, hit in mine if error is None and not hit]
+    progress.add(len(mine) - len(todo))  # cached or unreadable: nothing to compute
+    embedded = _embedded([path for path, _ in todo], decode, embed, batch_size, workers, stall_s)
+    for (path, digest), (features, error) in zip(todo, embedded):
+        if error is None:
+            cache.put(digest, key, sampling.key, features)
+        else:
+            errors[path] = error
+        progress.add()
+    info(f"process {launch.rank + 1} of {launch.processes}: embedded {len(todo) - sum(p in errors for p, _ in todo)} "
+         f"of its {len(mine)} videos ({len(mine) - len(todo)} cached or unreadable)")
+    progress.wait(len(paths))
+    everyone = {path: error for part in launch.gather(errors) for path, error in part.items()}
+    progress.close()
+    return everyone
 
 
 def _locate(path: str, cache: FeatureCache, key: str, sampling_key: str):

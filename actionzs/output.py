@@ -32,7 +32,12 @@ def output_format(as_json: bool, as_csv: bool, out: str | None) -> str:
 
 
 def emit(text: str, out: str | None = None) -> None:
-    """Print, or write atomically to ``out`` (no half-written file if interrupted)."""
+    """Print, or write atomically to ``out`` (no half-written file if interrupted); under a launcher only the main
+    process does."""
+    from .launch import is_main_process
+
+    if not is_main_process():
+        return
     if out:
         path = Path(out).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,12 +61,19 @@ def data_warnings(report: dict) -> list[str]:
 
 
 def warn(message: str) -> None:
-    click.secho(f"warning: {message}", fg="yellow", err=True)
+    from .launch import is_main_process
+
+    if is_main_process():  # under a launcher the main process alone speaks
+        click.secho(f"warning: {message}", fg="yellow", err=True)
 
 
 def error(message: str) -> None:
-    """One line on stderr, whatever a user-supplied name in the message holds."""
-    click.secho("error: " + message.strip().replace("\r", "\\r").replace("\n", "\\n"), fg="red", err=True)
+    """One line on stderr, whatever a user-supplied name in the message holds; under a launcher the other
+    processes say which they are."""
+    from .launch import is_main_process, process_label
+
+    where = "" if is_main_process() else f"({process_label()}) "
+    click.secho("error: " + where + message.strip().replace("\r", "\\r").replace("\n", "\\n"), fg="red", err=True)
 
 
 # -- predict, caption, anticipate ---------------------------------------------------------------------------------
@@ -261,7 +273,11 @@ def markdown_report(report: dict) -> str:
 
 def write_report(out_dir: str | Path, report: dict) -> list[Path]:
     """report.json, report.md and, when the first run has them, confusion.png and per_class.png in out_dir; each
-    written atomically."""
+    written atomically (under a launcher by the main process alone)."""
+    from .launch import is_main_process
+
+    if not is_main_process():
+        return []
     out = Path(out_dir).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "report.json", json.dumps(report, indent=2))

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, replace
 
 from .defaults import BATCH_SIZE
 from .errors import InputError
+from .launch import local_rank
 
 DEVICES = ("auto", "cpu", "cuda", "mps")  # cuda may carry an index: cuda:1
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
@@ -97,7 +98,14 @@ class Runtime:
                        decoder="torchcodec" if decode_device != "cpu" else self.decoder, decode_device=decode_device)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """What reports record; under a launcher also how many processes ran and the device of each."""
+        out = asdict(self)
+        if os.environ.get("WORLD_SIZE", "1") not in ("", "1"):
+            from .launch import current
+
+            launch = current()
+            out.update(processes=launch.processes, devices=launch.devices(self.device))
+        return out
 
     def start_workers(self) -> None:
         """Start the clean worker server now (when there will be workers), so that its start-up (importing torch
@@ -115,14 +123,14 @@ def resolve_device(name: str) -> str:
     name = (name or "auto").strip().lower()
     if name == "auto":
         if torch.cuda.is_available():
-            return "cuda:0"
+            return f"cuda:{local_rank() % torch.cuda.device_count()}"  # under a launcher: this process's GPU
         return "mps" if _mps_available() else "cpu"
     kind, _, index = name.partition(":")
     if kind not in DEVICES or (index and (kind != "cuda" or not index.isdigit())):
         raise InputError(f"--device: expected auto, cpu, cuda, cuda:N or mps, got {name!r}")
     if kind == "cuda":
         count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        wanted = int(index or 0)
+        wanted = int(index) if index else local_rank() % max(count, 1)  # plain "cuda": this process's GPU
         if wanted >= count:
             have = f"{count} CUDA device{'s' if count != 1 else ''}" if count else "no CUDA device"
             raise InputError(f"--device {name}: not present (this machine has {have}); use --device auto or cpu")

@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "actionzs"
 LAYERS = [
     ("actionzs.defaults", "actionzs.errors"),
     ("actionzs.options",),
-    ("actionzs.config", "actionzs.resources", "actionzs.console", "actionzs.registry", "actionzs.runtime",
+    ("actionzs.config", "actionzs.resources", "actionzs.console", "actionzs.registry", "actionzs.runtime", "actionzs.launch",
      "actionzs.cache", "actionzs.index", "actionzs.provenance", "actionzs.user_config"),
     ("actionzs.video", "actionzs.text"),
     ("actionzs.models",),

@@ -105,6 +105,7 @@ def _check_options(method, adapter):
 def _predict_windows(inputs, request, timeline, output, cache, runtime):
     from ..api import predict as run
     from ..console import notice
+    from ..launch import is_main_process
     from ..timeline.plot import per_video_paths, timeline_paths, write_timeline
     from ..timeline.subtitles import write_subtitles
     from ..timeline.render import VideoClock, render_timeline
@@ -114,7 +115,7 @@ def _predict_windows(inputs, request, timeline, output, cache, runtime):
     with VideoClock() as clock:
         report = run(videos, request, cache=cache, runtime=runtime, on_time=clock)
     cues = dict(zip(videos, per_video_paths(timeline.subtitles, videos))) if timeline.subtitles else {}
-    for video in report.videos:
+    for video in report.videos if is_main_process() else ():  # under a launcher the main process writes
         if video.video in pictures:
             notice(f"wrote {write_timeline(video, report, pictures[video.video])}")
         if video.video in cues:

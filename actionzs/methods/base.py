@@ -151,11 +151,8 @@ class VideoMethod(ABC):
                  on_video: Callable[[str], None] | None = None) -> Features:
         """``(path, features, None)`` or ``(path, None, error line)`` per video, in order; bad videos never stop it.
         Decoding runs in ``runtime.workers`` processes while the model embeds ``runtime.batch_size`` frames a call."""
-        for path, features, error in extract(videos, self.feature_key, sampling, self.decoder(sampling), self.embed,
-                                             cache, self.runtime.batch_size, self.runtime.workers):
-            yield path, features, error
-            if on_video:
-                on_video(path)
+        yield from extract(videos, self.feature_key, sampling, self.decoder(sampling), self.embed, cache,
+                           self.runtime.batch_size, self.runtime.workers, on_video=on_video)
 
     @property
     def window_cache_key(self) -> str | None:

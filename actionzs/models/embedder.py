@@ -7,6 +7,7 @@ offline. Any other sentence-transformers name or local path also works.
 from __future__ import annotations
 
 import dataclasses
+import os
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ import numpy as np
 from ..cache import read_checked, write_checked
 from ..defaults import EMBEDDER
 from ..console import info, progress
+from ..launch import ShareProgress, current as current_launch
 from . import registry
 
 
@@ -43,17 +45,54 @@ class SentenceEmbedder:
             found = read_checked(path, key)
             if found is not None and len(found) == len(texts):
                 return found
-        parts = []
+        launch = current_launch() if path is not None and os.environ.get("WORLD_SIZE", "1") not in ("", "1") else None
         with progress("sentences", len(texts), "embedding sentences") as bar:
-            for start in range(0, max(len(texts), 1), 8 * batch_size):
-                chunk = texts[start : start + 8 * batch_size]
-                parts.append(self.model.encode(chunk, batch_size=batch_size, convert_to_numpy=True,
-                                               normalize_embeddings=True, show_progress_bar=False).astype(np.float32))
-                bar.update(len(chunk))
-        out = np.concatenate(parts) if len(parts) > 1 else parts[0]
-        if path is not None:
+            if launch is not None and launch.sharded:
+                out = self._encode_shared(texts, path, key, launch, bar, batch_size)
+            else:
+                out = self._encode(texts, batch_size, bar.update)
+        if path is not None and (launch is None or launch.is_main):
             path.parent.mkdir(parents=True, exist_ok=True)
             write_checked(path, out, key)
+        if launch is not None and launch.sharded:
+            launch.barrier()  # the whole list is stored (and every part read) before any process goes on
+            if launch.is_main:
+                for part in path.parent.glob(f"{path.stem}.part*of{launch.processes}.safetensors"):
+                    part.unlink(missing_ok=True)
+        return out
+
+    def _encode(self, texts: list[str], batch_size: int, done) -> np.ndarray:
+        parts = []
+        for start in range(0, max(len(texts), 1), 8 * batch_size):
+            chunk = texts[start : start + 8 * batch_size]
+            parts.append(self.model.encode(chunk, batch_size=batch_size, convert_to_numpy=True,
+                                           normalize_embeddings=True, show_progress_bar=False).astype(np.float32))
+            done(len(chunk))
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+    def _encode_shared(self, texts, path: Path, key: dict, launch, bar, batch_size: int) -> np.ndarray:
+        """Under a launcher: each process embeds every N-th text into a part beside ``path``; all read the parts."""
+        share = ShareProgress(launch, path.parent, bar.update)
+        parts = [path.with_name(f"{path.stem}.part{rank}of{launch.processes}.safetensors")
+                 for rank in range(launch.processes)]
+        part_key = {**key, "part": f"{launch.rank}/{launch.processes}"}
+        mine = launch.share(texts)
+        found = read_checked(parts[launch.rank], part_key) if parts[launch.rank].exists() else None
+        if found is None or len(found) != len(mine):
+            found = self._encode(mine, batch_size, share.add) if mine else np.zeros((0, 0), np.float32)
+            write_checked(parts[launch.rank], found, part_key)
+        else:
+            share.add(len(mine))
+        share.wait(len(texts))
+        share.close()  # every part written
+        out = None
+        for rank, part in enumerate(parts):
+            rows = read_checked(part, {**key, "part": f"{rank}/{launch.processes}"})
+            if rows is None:
+                raise RuntimeError(f"{part}: another process's sentence embeddings are missing")
+            if out is None:
+                out = np.zeros((len(texts), rows.shape[1]), np.float32)
+            out[rank :: launch.processes] = rows
         return out
 
     def _cache_path(self, texts: list[str]) -> Path | None:

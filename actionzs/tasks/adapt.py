@@ -51,7 +51,10 @@ def adapt(support: str | Path | None, out: str | Path, request: AdaptRequest = A
         adapter, skipped = fit_head(request, done, support_set, classes, cache, resolved, on_step)
         return AdaptResult(save_adapter(adapter, out), adapter.info, skipped, done)
     adapter, skipped = fit_adapter(request, support_set, classes, cache=cache, runtime=runtime, on_step=on_step)
-    return AdaptResult(save_adapter(adapter, out), adapter.info, skipped)
+    from ..launch import is_main_process
+
+    written = save_adapter(adapter, out) if is_main_process() else Path(out)  # under a launcher: the main process
+    return AdaptResult(written, adapter.info, skipped)
 
 
 def _with_work_dir(request: AdaptRequest, out) -> AdaptRequest:
