@@ -151,3 +151,32 @@ def test_the_main_process_counts_every_process_share(tmp_path):
     (progress.folder / "1.json").write_text("4")
     progress.wait(7)
     assert sum(seen) == 7 and progress.show() == 7
+
+
+def test_long_video_windows_are_shared_too(clips, tmp_path):
+    args = ["predict", clips[0], clips[1], clips[2], *TINY, "--labels", "ucf101", "--window", "2", "--json"]
+    single = run(*args)
+    assert single.exit_code == 0, single.output
+    two = launch(*args, cache=tmp_path / "cache")
+    assert two.returncode == 0, two.stderr[-3000:]
+    same_results(json.loads(single.stdout), json.loads(two.stdout))
+
+
+@pytest.mark.parametrize("method", ["prototype"])
+def test_adapt_on_two_processes_writes_the_adapter_of_one(method, data_dir, tmp_path):
+    from safetensors.numpy import load_file
+
+    support = tmp_path / "support"
+    for clip in sorted((data_dir / "videos").glob("*/v_*_g*_c*.avi")):
+        (support / clip.stem.split("_")[1]).mkdir(parents=True, exist_ok=True)
+        shutil.copy(clip, support / clip.stem.split("_")[1] / clip.name)
+    args = ["adapt", support, "--method", method, *TINY]
+    single = run(*args, "-o", tmp_path / "one")
+    assert single.exit_code == 0, single.output
+    two = launch(*args, "-o", tmp_path / "two", cache=tmp_path / "cache")
+    assert two.returncode == 0, two.stderr[-3000:]
+    one_weights, two_weights = load_file(tmp_path / "one" / "weights.safetensors"), load_file(tmp_path / "two" / "weights.safetensors")
+    assert one_weights.keys() == two_weights.keys()
+    for name in one_weights:
+        np.testing.assert_allclose(two_weights[name], one_weights[name], atol=1e-6)
+    assert two.stdout.count("wrote") + two.stderr.count("wrote") <= 1

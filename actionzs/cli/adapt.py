@@ -115,7 +115,7 @@ def adapt(support, out, method, labels, model, prompts, sampling, shots, seed, t
     from ..api import adapt as run
     from ..models.tiny import UNTRAINED_WARNING
     from ..console import progress
-    from ..output import render_adapted, render_stages, warn
+    from ..output import emit, render_adapted, render_stages, warn
 
     context = click.get_current_context()
     given = {name for name in context.params if context.get_parameter_source(name) != click.core.ParameterSource.DEFAULT}
@@ -150,7 +150,7 @@ def adapt(support, out, method, labels, model, prompts, sampling, shots, seed, t
         if result.backbone is not None:
             if result.untrained:
                 warn(UNTRAINED_WARNING)
-            click.echo(render_stages(result, as_json), nl=False)
+            emit(render_stages(result, as_json))
         return
     for error in result.skipped:
         warn(f"skipped {error}")
@@ -161,4 +161,4 @@ def adapt(support, out, method, labels, model, prompts, sampling, shots, seed, t
         from ..provenance import provenance
 
         made = provenance([support, curriculum.source, curriculum.target], {"seed": seed})
-    click.echo(render_adapted(result, as_json, made), nl=False)
+    emit(render_adapted(result, as_json, made))  # under a launcher: the main process alone

@@ -3,6 +3,7 @@ chunks so that changing the smoothing or the threshold recomputes nothing, and m
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -36,6 +37,7 @@ def timeline(classifier, videos: Sequence[str | Path], windowing: Windowing, top
                             class_texts=list(classes.texts))
     if report.untrained:
         report.warnings.append(UNTRAINED_WARNING)
+    _embed_share(classifier, videos, windowing, on_time)
     for video in videos:
         try:
             duration, windows, logits = window_logits(classifier, Path(video), windowing, on_time)
@@ -45,6 +47,26 @@ def timeline(classifier, videos: Sequence[str | Path], windowing: Windowing, top
         report.videos.append(_video_timeline(str(video), duration, windows, logits, classes, windowing, top_k))
     report.provenance = provenance([*classifier.input_files, *(v.video for v in report.videos)])
     return report
+
+
+def _embed_share(classifier, videos, windowing: Windowing, on_time: OnTime | None) -> None:
+    """Under a launcher of N processes: each one first computes the window features of every N-th video into the
+    cache, so that the pass over all videos reads them (see ``launch``)."""
+    if os.environ.get("WORLD_SIZE", "1") in ("", "1"):
+        return
+    from ..launch import current
+
+    launch = current()
+    cache = classifier.cache
+    if cache is None or not cache.enabled or not classifier.method.window_cache_key:
+        raise InputError(f"--no-cache: the {launch.processes} processes of this launch meet in the feature cache; "
+                         "drop --no-cache (across nodes, give every node the same --cache-dir on a shared filesystem)")
+    for video in launch.share(list(videos)):
+        try:
+            window_logits(classifier, Path(video), windowing, on_time)
+        except VideoError:
+            pass  # said once, by the pass over all videos
+    launch.barrier()
 
 
 def window_logits(classifier, path: Path, windowing: Windowing, on_time: OnTime | None = None):
