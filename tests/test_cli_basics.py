@@ -9,7 +9,7 @@ from conftest import run
 from actionzs import __version__
 
 REPO = Path(__file__).resolve().parents[1]
-COMMANDS = ["predict", "adapt", "eval", "anticipate", "caption", "models", "labels"]
+COMMANDS = ["predict", "adapt", "eval", "anticipate", "caption", "app", "models", "labels"]
 
 
 
@@ -50,3 +50,12 @@ def test_ci_script_fails_when_a_test_fails(tmp_path):
     proc = subprocess.run(["bash", ".ci/run"], cwd=work, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0
     assert "1 failed" in proc.stdout
+
+
+def test_app_without_gradio_says_how_to_install_it(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "gradio" else real(name, *a))
+    result = run("app", "--port", "7999")
+    assert result.exit_code == 2 and "pip install 'actionzs[app]'" in result.stderr

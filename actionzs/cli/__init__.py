@@ -92,13 +92,14 @@ def main(ctx, debug, verbose, quiet):
 def _register() -> None:
     from .adapt import adapt
     from .anticipate import anticipate
+    from .app import app
     from .config import config
     from .caption import caption
     from .evaluate import eval_
     from .listings import labels, models
     from .predict import predict
 
-    for command in (predict, adapt, eval_, anticipate, caption, models, labels, config):
+    for command in (predict, adapt, eval_, anticipate, caption, app, models, labels, config):
         main.add_command(command)
 
 

@@ -11,7 +11,8 @@ import numpy as np
 
 from ..cache import atomic_write, atomic_write_text
 from ..errors import InputError
-from ..video.windows import TimeWindow, clock
+from ..console import clock
+from ..video.windows import TimeWindow
 from .report import TimelineReport, VideoTimeline
 from .segments import cells
 

@@ -6,7 +6,7 @@ import csv
 import io
 import sys
 
-from ..video.windows import clock
+from ..console import clock
 from .report import TimelineReport
 
 
@@ -23,12 +23,12 @@ def render_timeline(report: TimelineReport, fmt: str, segments_only: bool = Fals
             if not video.segments:
                 lines.append(f"  no segment above --background {report.background:g}")
             for s in video.segments:
-                lines.append(f"  {clock(s.start, True):>9} - {clock(s.end, True):<9} {s.text:<30} mean {s.mean_score:6.1%}  "
+                lines.append(f"  {clock(s.start):>9} - {clock(s.end):<9} {s.text:<30} mean {s.mean_score:6.1%}  "
                              f"max {s.max_score:6.1%}")
             continue
         for w in video.windows:
             ranked = "  ".join(f"{r.score:6.1%} {r.text}" for r in w.top)
-            lines.append(f"  {w.start:8.1f} - {w.end:<8.1f} {ranked}")
+            lines.append(f"  {clock(w.start):>9} - {clock(w.end):<9} {ranked}")
     return "\n".join(lines) + "\n"
 
 

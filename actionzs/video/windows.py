@@ -68,13 +68,3 @@ def window_indices(video, windows: list[TimeWindow], frames: int) -> np.ndarray:
     """``[W, frames]`` indices of the frames on screen at each window's sample times."""
     times = np.stack([w.sample_times(frames) for w in windows])
     return video.index_at(times.reshape(-1)).reshape(len(windows), frames)
-
-
-def clock(seconds: float, tenths: bool = False) -> str:
-    """``m:ss`` (or ``h:mm:ss`` from an hour on), as video players show time; ``m:ss.s`` with ``tenths``."""
-    seconds = max(seconds, 0.0)
-    whole = int(seconds * 10 + 0.5) / 10 if tenths else int(seconds + 0.5)
-    hours, rest = divmod(int(whole), 3600)
-    minutes, secs = divmod(rest, 60)
-    text = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-    return text + f".{int(round((whole - int(whole)) * 10))}" if tenths else text
