@@ -199,3 +199,17 @@ def test_in_a_browser_upload_type_rank_and_see_the_timeline(server, browser, cli
     shot = Path(os.environ.get("ACTIONZS_SCREENSHOT", tmp_path / "app.png"))
     browser.execute_script("window.scrollTo(0, 0)")
     assert browser.save_screenshot(str(shot)) and shot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_an_adapter_folder_brings_its_own_labels(server, clip, data_dir, tmp_path):
+    support = tmp_path / "support"
+    for source in sorted((data_dir / "videos").glob("*/v_*_g*_c*.avi")):
+        (support / source.stem.split("_")[1]).mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, support / source.stem.split("_")[1] / source.name)
+    made = run("adapt", support, "-o", tmp_path / "adapter", "--method", "prototype", "-m", TINY, "--frames", "4")
+    assert made.exit_code == 0, made.output
+    _, meaning, table, _, _, _, json_file = rank(server[0], [clip], "", adapter=str(tmp_path / "adapter"))
+    classes = {p.name for p in support.iterdir()}
+    assert f"probability over the {len(classes)} labels" in meaning
+    assert json.loads(Path(json_file).read_text())["method"] == "adapter:prototype"
+    assert {row[2] for row in table["data"]} <= {t.replace("_", " ") for t in classes} | classes
