@@ -54,3 +54,25 @@ def test_unreachable_captioner_fails_in_one_line(data_dir):
     result = CliRunner().invoke(main, ["caption", str(clip)])
     assert result.exit_code == 2 and "blip-image-captioning-base" in result.stderr
     assert result.stderr.strip().count("\n") == 0
+
+
+def test_caption_hop_defaults_to_half_the_window_as_predict(data_dir):
+    """Every window gets its own caption here (a counting stand-in for a captioner), so the stretches are the
+    windows: they start every half window, as ``predict --window``'s."""
+    import itertools
+
+    from actionzs.models.captioner import caption_video
+    from actionzs.options import CaptionRequest, Windowing
+
+    assert CaptionRequest(window=3).step == Windowing(3).step == 1.5
+    counter = itertools.count()
+
+    class Counting:
+        def caption(self, frames):
+            return [f"caption {next(counter)}" for _ in frames]
+
+    clip = sorted((data_dir / "videos").glob("*/v_*.avi"))[0]
+    stretches = caption_video(clip, Counting(), window_s=2)
+    starts = [c.start for c in stretches]
+    assert len(starts) >= 4 and starts == [float(i) for i in range(len(starts))]
+    assert all(c.end - c.start == 2 for c in stretches[:-1])

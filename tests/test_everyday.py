@@ -312,3 +312,15 @@ def test_verbose_lines_reach_each_run_s_own_stderr(ucf_clips):
     for _ in range(2):  # a second in-process run must not write to the first run's (closed) stream
         result = run("-v", "predict", ucf_clips[0], "-m", TINY, "--labels", "a,b")
         assert result.exit_code == 0 and f"loading CLIP model {TINY} on cpu" in result.stderr
+
+
+def test_help_shows_the_configured_model_where_it_applies(tmp_path, monkeypatch):
+    config = tmp_path / "config.yaml"
+    config.write_text("model: random:openclip-tiny\ndevice: cpu\n")
+    monkeypatch.setenv("ACTIONZS_CONFIG", str(config))
+    for command in ("predict", "adapt", "eval", "anticipate"):
+        shown = " ".join(run(command, "--help").stdout.split())
+        assert "[configured: random:openclip-tiny (config file), for --method clip]" in shown, command
+        assert "[default: cpu]" in shown, command  # the device in effect, from the file
+    monkeypatch.delenv("ACTIONZS_CONFIG")
+    assert "configured:" not in run("predict", "--help").stdout

@@ -8,7 +8,7 @@ from .. import defaults
 from ..adapters import ADAPTERS, FROZEN_FEATURE_ADAPTERS
 from . import completion
 from ..options import STAGES, SCHEDULES, AdaptRequest, CurriculumOptions, TrainConfig
-from .options import (bundle, cache_options, configured_model, field_default, json_flag, prompts_option,
+from .options import (ModelOption, bundle, cache_options, configured_model, field_default, json_flag, prompts_option,
                       runtime_options, sampling_options)
 
 _CURRICULUM = CurriculumOptions()
@@ -76,7 +76,7 @@ curriculum_options = bundle(
 @click.option("--method", type=click.Choice(list(ADAPTERS)), default=field_default(AdaptRequest, "method"), show_default=True,
               help=ADAPTERS.help())
 @click.option("-l", "--labels", default=None, help="Label set the support classes belong to [default: the folder names].")
-@click.option("-m", "--model", default=None, shell_complete=completion.models,
+@click.option("-m", "--model", cls=ModelOption, default=None, shell_complete=completion.models,
               help=f"Base model [default: the method's, {defaults.CLIP_MODEL} or {defaults.XCLIP_MODEL}].")
 @prompts_option
 @sampling_options

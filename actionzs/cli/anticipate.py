@@ -6,7 +6,7 @@ import click
 
 from .. import defaults
 from ..options import CALIBRATIONS, DECODINGS, RECOGNISERS, LLMSettings, Recognition
-from .options import bundle, cache_options, configured_model, device_options, json_output_options
+from .options import ModelOption, bundle, cache_options, configured_model, device_options, json_output_options
 
 
 def _settings(examples, fetch, mmr_lambda, z, k, decoding, candidates, scored_actions, calibration, sharpness, seed):
@@ -58,7 +58,7 @@ recognition_options = bundle(
     click.option("--recognise", type=click.Choice(RECOGNISERS), default=_RECOGNITION.method, show_default=True,
                  help="How each segment's verb and noun are found: CLIP over the vocabulary words, or a caption of "
                       "the segment matched to them (MiniLM)."),
-    click.option("-m", "--model", default=None, help=f"CLIP model that recognises each segment [default: {defaults.CLIP_MODEL}]."),
+    click.option("-m", "--model", cls=ModelOption, default=None, help=f"CLIP model that recognises each segment [default: {defaults.CLIP_MODEL}]."),
     click.option("--segments", type=click.IntRange(1, 1000), default=_RECOGNITION.segments, show_default=True, help="Observed segments the video is split into."),
     click.option("--captioner", default=None,
                  help=f"Image-to-text model for --recognise caption and --describe [default: {defaults.CAPTIONER}]."),

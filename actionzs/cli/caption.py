@@ -15,7 +15,7 @@ from .options import device_options, field_default, json_output_options, videos_
 @click.option("--window", type=click.FloatRange(min=0.1), default=field_default(CaptionRequest, "window"), show_default=True,
               help="Seconds per captioned window.")
 @click.option("--hop", type=click.FloatRange(min=0.1), default=field_default(CaptionRequest, "hop"),
-              help="Seconds between window starts [default: the window; longer than --window leaves gaps].")
+              help="Seconds between window starts [default: half the window, as predict --window; longer than --window leaves gaps].")
 @json_output_options
 @device_options
 def caption(videos, captioner, window, hop, output, runtime):

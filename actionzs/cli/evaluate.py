@@ -9,7 +9,7 @@ from ..adapters import FROZEN_FEATURE_ADAPTERS
 from ..methods import METHODS
 from . import completion
 from ..options import DECODINGS, HISTORIES, AnticipationOptions, EvalRequest, LLMSettings
-from .options import (CAPTION_OPTIONS, SAMPLING_OPTIONS, bundle, cache_options, caption_options, configured_model,
+from .options import (ModelOption, CAPTION_OPTIONS, SAMPLING_OPTIONS, bundle, cache_options, caption_options, configured_model,
                       field_default, given_options, json_output_options, prompts_option, runtime_options,
                       sampling_options)
 
@@ -55,7 +55,7 @@ request_options = bundle(
     click.option("--root", type=click.Path(file_okay=False), default=None, help="Dataset folder (class folders of videos)."),
     click.option("--splits", type=click.Path(file_okay=False), default=None,
                  help="Folder of the protocol's split files (e.g. UCF101's ucfTrainTestlist)."),
-    click.option("-m", "--model", default=None, shell_complete=completion.models,
+    click.option("-m", "--model", cls=ModelOption, default=None, shell_complete=completion.models,
                  help="Model name or path [default: the method's]."),
     prompts_option,
     click.option("--episodes", type=click.IntRange(min=1), default=None, help="[episodic] number of episodes [default: the protocol's]."),

@@ -53,6 +53,18 @@ def videos_given(arguments):
     return found
 
 
+class ModelOption(click.Option):
+    """``-m``: its help also shows the config file's ``model`` when one is set (the value in effect for --method
+    clip), read when the help is drawn, as the other options show their config values."""
+
+    def get_help_record(self, ctx):
+        record = super().get_help_record(ctx)
+        configured = getattr(ctx.find_root().obj, "model", None) if ctx is not None else None
+        if record is None or not configured:
+            return record
+        return record[0], f"{record[1]}  [configured: {configured} (config file), for --method clip]"
+
+
 def configured_model(model: str | None, uses_clip: bool) -> str | None:
     """``-m`` as given; else, for a command running the clip method, the config file's ``model`` (else None: the
     built-in default)."""

@@ -8,7 +8,7 @@ from .. import defaults
 from ..methods import METHODS
 from ..options import PredictRequest
 from . import completion
-from .options import (CAPTION_OPTIONS, cache_options, caption_options, configured_model, field_default, given_options,
+from .options import (ModelOption, CAPTION_OPTIONS, cache_options, caption_options, configured_model, field_default, given_options,
                       output_options, prompts_option, runtime_options, sampling_options, timeline_options, videos_given)
 
 
@@ -17,7 +17,7 @@ from .options import (CAPTION_OPTIONS, cache_options, caption_options, configure
 @click.option("-l", "--labels", default=field_default(PredictRequest, "labels"), show_default=True,
               shell_complete=completion.label_sets,
               help="Built-in set (ucf101, hmdb51, kinetics400, kinetics600), a file with one label per line, or 'a,b,c'.")
-@click.option("-m", "--model", default=None, shell_complete=completion.models, help="Model name or local path [default: the method's, "
+@click.option("-m", "--model", cls=ModelOption, default=None, shell_complete=completion.models, help="Model name or local path [default: the method's, "
                                                    f"{defaults.CLIP_MODEL} for clip].")
 @click.option("--method", type=click.Choice(METHODS.ranking()), default=field_default(PredictRequest, "method"),
               show_default=True, help=METHODS.help(METHODS.ranking()) + " (VideoMAE features rank labels through "

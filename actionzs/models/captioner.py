@@ -59,14 +59,16 @@ def load_captioner(name: str = CAPTIONER, device: str = "cpu") -> Captioner:
 
 
 def caption_video(path, captioner: Captioner, window_s: float = CAPTION_WINDOW_S,
-                  hop_s: float = CAPTION_WINDOW_S) -> list[Caption]:
-    """Caption the middle frame of each window; consecutive identical captions merge into one stretch. Windows
+                  hop_s: float | None = None) -> list[Caption]:
+    """Caption the middle frame of each window (every ``hop_s`` s; default half the window, as ``predict
+    --window``); consecutive identical captions merge into one stretch. Windows
     are decoded and captioned ``STREAM_WINDOWS`` at a time, so memory does not grow with the video's length."""
     from ..video import open_video
     from ..video.windows import SEQUENTIAL, time_windows
 
     captions: list[Caption] = []
     with open_video(path, backend=SEQUENTIAL) as video:
+        hop_s = hop_s if hop_s is not None else window_s / 2
         for window, sentence in caption_windows(video, time_windows(video.duration, window_s, hop_s), captioner):
             if captions and captions[-1].sentence == sentence:
                 captions[-1].end = round(window.end, 3)
@@ -87,7 +89,7 @@ def caption_windows(video, windows, captioner):
 
 
 def caption_videos(videos, captioner: Captioner, window_s: float = CAPTION_WINDOW_S,
-                   hop_s: float = CAPTION_WINDOW_S, on_video=None) -> tuple[ObserverCaptions, list[dict]]:
+                   hop_s: float | None = None, on_video=None) -> tuple[ObserverCaptions, list[dict]]:
     """(captions of each readable video, as an observer named after the model; one error entry per unreadable one)."""
     observer = ObserverCaptions(captioner.name)
     errors = []

@@ -135,7 +135,7 @@ class CaptionRequest:
 
     captioner: str = defaults.CAPTIONER
     window: float = defaults.CAPTION_WINDOW_S  # seconds per captioned window
-    hop: float | None = None  # seconds between window starts; default: the window (no gaps, no overlap)
+    hop: float | None = None  # seconds between window starts; default: half the window, as predict --window
 
     def __post_init__(self):
         if self.window <= 0 or (self.hop is not None and self.hop <= 0):
@@ -143,7 +143,7 @@ class CaptionRequest:
 
     @property
     def step(self) -> float:
-        return self.hop if self.hop is not None else self.window
+        return self.hop if self.hop is not None else self.window / 2
 
 
 @dataclass(frozen=True)
