@@ -22,6 +22,7 @@ from .options import Sampling
 from .launch import ShareProgress, current as current_launch
 from .runtime import worker_context
 from .video import multiview_indices, open_video, prepare
+from .video.span import part
 
 
 def video_pixels(path: str | Path, pixel, sampling: Sampling, rng: np.random.Generator | None = None,
@@ -32,7 +33,8 @@ def video_pixels(path: str | Path, pixel, sampling: Sampling, rng: np.random.Gen
     With ``rng`` (training) one clip is drawn with random TSN offsets instead of the test-time views."""
     from .video import segment_indices
 
-    with open_video(path, backend, device) as video:
+    with open_video(path, backend, device) as whole:
+        video = part(whole, sampling.start, sampling.end)  # --start/--end: the rest of the video is never seen
         if rng is not None:
             indices = segment_indices(len(video), sampling.frames, train=True, rng=rng)[None]
         else:

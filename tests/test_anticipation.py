@@ -370,3 +370,15 @@ def test_segments_are_named_through_the_method_registry_and_the_feature_cache(da
     nouns_only = split_video(video, 3)
     recognise_with_method(video, nouns_only, vocab, method, cache, prompts=("ego-nouns", "ego-nouns"))
     assert [s.action[1] for s in nouns_only] == [s.action[1] for s in first]  # the noun side is the same classifier
+
+
+def test_the_observed_part_of_a_video_is_split_in_its_own_times(data_dir, tmp_path):
+    from actionzs.anticipation.recognise import split_video
+
+    video = sorted((data_dir / "videos").glob("*/v_*.avi"))[0]
+    parts = split_video(video, 4, start=1.0, end=3.0)
+    assert parts[0].start == pytest.approx(1.0) and parts[-1].end == pytest.approx(3.0)
+    assert all(b.start == pytest.approx(a.end) for a, b in zip(parts, parts[1:]))
+    refused = CliRunner().invoke(main, ["anticipate", "--vocab", str(tmp_path / "v.json"), "--observed", "take knife",
+                                        "--start", "1"])
+    assert refused.exit_code == 2 and "--start/--end choose the observed part of a VIDEO" in refused.stderr

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from actionzs.video.inputs import expand_videos
@@ -324,3 +325,60 @@ def test_help_shows_the_configured_model_where_it_applies(tmp_path, monkeypatch)
         assert "[default: cpu]" in shown, command  # the device in effect, from the file
     monkeypatch.delenv("ACTIONZS_CONFIG")
     assert "configured:" not in run("predict", "--help").stdout
+
+
+# -- part of a video: --start/--end -----------------------------------------------------------------------------------
+
+def _trimmed_copy(source: Path, out: Path, first: int, last: int) -> Path:
+    """Frames [first, last) of ``source`` written losslessly (FFV1), as a user's trimmed file would hold them."""
+    from fractions import Fraction
+
+    import av
+
+    with av.open(str(source)) as inp:
+        stream = inp.streams.video[0]
+        rate = Fraction(stream.average_rate or stream.guessed_rate).limit_denominator(1000)
+        frames = [f for i, f in enumerate(inp.decode(video=0)) if first <= i < last]
+    with av.open(str(out), "w") as dst:
+        video = dst.add_stream("ffv1", rate=rate)
+        video.width, video.height, video.pix_fmt = frames[0].width, frames[0].height, frames[0].format.name
+        for i, frame in enumerate(frames):
+            copy = av.VideoFrame.from_ndarray(frame.to_ndarray(), format=frame.format.name)
+            copy.pts = i
+            dst.mux(video.encode(copy))
+        dst.mux(video.encode())
+    return out
+
+
+def test_start_and_end_see_what_a_trimmed_file_holds(ucf_clips, tmp_path):
+    """random:openclip-tiny (UNTRAINED): the part from 0:01 to 0:03 ranks as the same frames cut into a file."""
+    clip = next(c for c in ucf_clips if "ApplyEyeMakeup_g01_c01" in c.name)  # 25 fps: frames 25..74
+    trimmed = _trimmed_copy(clip, tmp_path / "trimmed.mkv", 25, 75)
+    tiny = ["-m", "random:openclip-tiny", "--labels", "ucf101", "--precision", "fp32", "--json", "-k", "5"]
+    part = json.loads(run("predict", clip, "--start", "0:01", "--end", "3", *tiny).stdout)
+    whole = json.loads(run("predict", trimmed, *tiny).stdout)
+    full = json.loads(run("predict", clip, *tiny).stdout)
+    assert part["sampling"]["start"] == 1.0 and part["sampling"]["end"] == 3.0 and "start" not in full["sampling"]
+    got, want = part["predictions"][0]["top"], whole["predictions"][0]["top"]
+    assert [t["label"] for t in got] == [t["label"] for t in want]
+    np.testing.assert_allclose([t["score"] for t in got], [t["score"] for t in want], atol=1e-5)
+    assert got != full["predictions"][0]["top"]  # the rest of the video was not seen
+
+    windows = json.loads(run("predict", clip, "-s", "1", "-e", "3", *tiny, "--window", "1").stdout)["videos"][0]
+    assert windows["windows"][0]["start"] == 1.0 and windows["windows"][-1]["end"] == pytest.approx(3.0)
+
+    captions = run("caption", clip, "--captioner", "random:blip-tiny", "--start", "1", "--end", "3", "--window", "1",
+                   "--json")
+    stamps = [c["timestamp"] for c in json.loads(captions.stdout)["results"][clip.stem]]
+    assert stamps[0][0] == 1.0 and stamps[-1][1] == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize("argv,code,says", [
+    (["--start", "3", "--end", "1"], 2, "--end 1: must be after --start 3"),
+    (["--start", "1:75"], 2, "give seconds (12.5), m:ss (1:05) or h:mm:ss"),
+    (["--start", "9:00"], 1, "no frame there"),
+])
+def test_bad_start_and_end_are_one_line(ucf_clips, argv, code, says):
+    result = run("predict", ucf_clips[0], "-m", "random:openclip-tiny", "--labels", "a,b", *argv)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert result.exit_code == code and len(errors) == 1 and says in errors[0]  # 1: that video, named in its line

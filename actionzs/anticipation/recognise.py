@@ -26,16 +26,20 @@ class ObservedSegment:
                 "action": " ".join(self.action) if self.action else None, "caption": self.caption}
 
 
-def split_video(path, segments: int) -> list[ObservedSegment]:
-    """``segments`` equal, consecutive pieces of time; a video with fewer frames than that is refused."""
+def split_video(path, segments: int, start: float | None = None, end: float | None = None) -> list[ObservedSegment]:
+    """``segments`` equal, consecutive pieces of time (of the part from ``start`` to ``end``, in the whole video's
+    times); a video with fewer frames than that is refused."""
     from ..errors import InputError
     from ..video import open_video
+    from ..video.span import part
     from ..video.windows import equal_parts
 
-    with open_video(path) as video:
+    with open_video(path) as whole:
+        video = part(whole, start, end)
         if segments > len(video):
             raise InputError(f"--segments {segments}: {path} has only {len(video)} frames; give at most {len(video)}")
-        return [ObservedSegment(p.start, p.end) for p in equal_parts(video.duration, segments)]
+        origin = getattr(video, "origin", 0.0)
+        return [ObservedSegment(p.start + origin, p.end + origin) for p in equal_parts(video.duration, segments)]
 
 
 def _words(names) -> list[str]:
@@ -55,7 +59,7 @@ def recognise_with_method(path, segments: list[ObservedSegment], vocab: Vocabula
     sampling = Sampling(frames=FRAMES_PER_SEGMENT, clips=1, crops=1)
     key = method.window_cache_key
     digest = cache.digest(path) if cache is not None and cache.enabled and key else None
-    entry = f"{sampling.key}|segments{len(segments)}"
+    entry = f"{sampling.key}|segments{len(segments)}|{segments[0].start:.3f}-{segments[-1].end:.3f}"  # their times
     features = cache.get(digest, key, entry) if digest else None
     if features is None:
         with open_video(path, backend=SEQUENTIAL) as video:

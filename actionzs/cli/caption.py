@@ -6,6 +6,7 @@ import click
 
 from ..options import CaptionRequest
 from .options import device_options, field_default, json_output_options, videos_given
+from .time_options import span_options
 
 
 @click.command()
@@ -16,9 +17,10 @@ from .options import device_options, field_default, json_output_options, videos_
               help="Seconds per captioned window.")
 @click.option("--hop", type=click.FloatRange(min=0.1), default=field_default(CaptionRequest, "hop"),
               help="Seconds between window starts [default: half the window, as predict --window; longer than --window leaves gaps].")
+@span_options
 @json_output_options
 @device_options
-def caption(videos, captioner, window, hop, output, runtime):
+def caption(videos, captioner, window, hop, span, output, runtime):
     """Describe each VIDEO in words: the middle frame of every window is captioned, timestamps kept.
 
     \b
@@ -40,7 +42,7 @@ def caption(videos, captioner, window, hop, output, runtime):
     runtime = runtime.resolve()
     inputs = videos_given(videos)
     with progress("videos", len(inputs.paths)) as bar:
-        report = run(inputs.paths, CaptionRequest(captioner, window, hop), runtime=runtime,
+        report = run(inputs.paths, CaptionRequest(captioner, window, hop, *span), runtime=runtime,
                      on_video=lambda _: bar.update(1))
     output.finish(render_captions(report, output.format), [UNTRAINED_WARNING] if report.untrained else [],
                   inputs.errors + report.errors)

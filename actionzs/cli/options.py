@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import click
 
 from .. import defaults
-from ..options import (AGGREGATE, COMBINE, SMOOTHING, CaptionOptions, DescriptionConfig, MatchConfig, Sampling,
-                       Windowing)
+from ..options import AGGREGATE, COMBINE, CaptionOptions, DescriptionConfig, MatchConfig, Sampling
 from ..runtime import CPU_MAX_WORKERS, DECODERS, GPU_MAX_WORKERS, PRECISIONS, Runtime
 
 
@@ -177,63 +176,6 @@ caption_options = bundle(
                  show_default=True, help="[caption] class score from its sentences: centroid, mean, nearest (the paper), k-NN vote."),
     click.option("--center/--no-center", default=field_default(MatchConfig, "center"), show_default=True,
                  help="[caption] subtract the mean caption embedding of all captioned videos (unlabelled)."),
-)
-
-
-@dataclass(frozen=True)
-class Timeline:
-    """``predict --window``: the windowing, and how to show it (segments instead of windows, a picture)."""
-
-    windowing: object  # options.Windowing, or None without --window
-    segments_only: bool = False
-    picture: str | None = None
-    subtitles: str | None = None
-
-
-def _timeline(window, hop, smooth, smooth_by, background, show_segments, timeline, subtitles):
-    if window is None:
-        given = [name for name, value in (("--hop", hop), ("--smooth", smooth), ("--background", background),
-                                          ("--segments", show_segments), ("--timeline", timeline),
-                                          ("--smooth-by", smooth_by), ("--subtitles", subtitles)) if value]
-        if given:
-            raise click.UsageError(f"{given[0]} works on windows of a long video: add --window SECONDS")
-        return Timeline(None)
-    if timeline:
-        from ..cache import require_writable
-        from ..timeline.plot import check_timeline_path
-
-        require_writable(check_timeline_path(timeline), "--timeline")
-    if subtitles:
-        from ..cache import require_writable
-        from ..timeline.subtitles import check_subtitles_path
-
-        require_writable(check_subtitles_path(subtitles), "--subtitles")
-    given = {"hop": hop, "smooth": smooth, "smoothing": smooth_by, "background": background}
-    return Timeline(Windowing(window, **{k: v for k, v in given.items() if v is not None}), show_segments, timeline,
-                    subtitles)
-
-
-timeline_options = bundle(
-    "timeline", _timeline,
-    click.option("--window", type=click.FloatRange(min=0.1), default=None, metavar="SECONDS",
-                 help="[long videos] Rank each window of this many seconds instead of the whole video."),
-    click.option("--hop", type=click.FloatRange(min=0.1), default=None, metavar="SECONDS",
-                 help="[long videos] Seconds between window starts [default: half the window]."),
-    click.option("--smooth", type=click.IntRange(min=1), default=None, metavar="N",
-                 help=f"[long videos] Smooth scores over a centred run of N windows (odd) [default: "
-                      f"{field_default(Windowing, 'smooth')}, none]."),
-    click.option("--smooth-by", type=click.Choice(SMOOTHING), default=None,
-                 help=f"[long videos] Moving average or moving median [default: {field_default(Windowing, 'smoothing')}]."),
-    click.option("--background", type=click.FloatRange(0.0, 1.0), default=None, metavar="P",
-                 help=f"[long videos] A window whose best probability is under P is 'no action' [default: "
-                      f"{field_default(Windowing, 'background'):g}]."),
-    click.option("--segments", "show_segments", is_flag=True,
-                 help="[long videos] Show labelled segments (merged windows) instead of every window."),
-    click.option("--timeline", type=click.Path(dir_okay=False), default=None, metavar="FILE",
-                 help="[long videos] Draw the timeline: .png, .svg or .html (one file per video when several)."),
-    click.option("--subtitles", type=click.Path(dir_okay=False), default=None, metavar="FILE",
-                 help="[long videos] Write the segments as subtitles a video player shows: .srt or .vtt (one file "
-                      "per video when several)."),
 )
 
 

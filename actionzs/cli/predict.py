@@ -8,8 +8,10 @@ from .. import defaults
 from ..methods import METHODS
 from ..options import PredictRequest
 from . import completion
-from .options import (ModelOption, CAPTION_OPTIONS, cache_options, caption_options, configured_model, field_default, given_options,
-                      output_options, prompts_option, runtime_options, sampling_options, timeline_options, videos_given)
+from .options import (CAPTION_OPTIONS, ModelOption, cache_options, caption_options, configured_model, field_default,
+                      given_options, output_options, prompts_option, runtime_options, sampling_options,
+                      videos_given)
+from .time_options import span_options, timeline_options
 
 
 @click.command()
@@ -25,6 +27,7 @@ from .options import (ModelOption, CAPTION_OPTIONS, cache_options, caption_optio
                                                                        "--adapter)")
 @prompts_option
 @sampling_options
+@span_options
 @click.option("-k", "--top-k", type=click.IntRange(min=1), default=field_default(PredictRequest, "top_k"), show_default=True,
               help="How many labels to show per video.")
 @output_options
@@ -34,7 +37,7 @@ from .options import (ModelOption, CAPTION_OPTIONS, cache_options, caption_optio
               help="Use an adapter made by `actionzs adapt` (its classes, base model and sampling).")
 @caption_options
 @timeline_options
-def predict(videos, labels, model, method, prompts, sampling, top_k, output, cache, runtime, adapter, captions,
+def predict(videos, labels, model, method, prompts, sampling, span, top_k, output, cache, runtime, adapter, captions,
             timeline):
     """Rank action labels for each VIDEO, zero-shot.
 
@@ -67,6 +70,8 @@ def predict(videos, labels, model, method, prompts, sampling, top_k, output, cac
       --stride 2            instead, dense clips of --frames frames, 2 apart
       --clips 4 --crops 3   test-time views: 4 temporal clips x 3 spatial crops
     """
+    import dataclasses
+
     from ..api import predict as run
     from ..console import progress
     from ..output import render_predictions
@@ -76,6 +81,7 @@ def predict(videos, labels, model, method, prompts, sampling, top_k, output, cac
     runtime.start_workers()
     inputs = videos_given(videos)
     model = configured_model(model, method == "clip" and adapter is None)
+    sampling = dataclasses.replace(sampling, start=span[0], end=span[1])
     request = PredictRequest(labels=labels, method=method, model=model, prompts=prompts, adapter=adapter,
                              sampling=sampling, captions=captions, top_k=top_k, windowing=timeline.windowing)
     if timeline.windowing is not None:
@@ -97,8 +103,8 @@ def _check_options(method, adapter):
         unused = given_options(CAPTION_OPTIONS)
         if unused:
             raise click.UsageError(f"{unused[0]} is an option of --method caption")
-    elif given_options(("prompts", "frames", "clips", "crops", "stride")):
-        option = given_options(("prompts", "frames", "clips", "crops", "stride"))[0]
+    elif given_options(("prompts", "frames", "clips", "crops", "stride", "start", "end")):
+        option = given_options(("prompts", "frames", "clips", "crops", "stride", "start", "end"))[0]
         raise click.UsageError(f"{option} does not apply to --method caption (it reads captions, not frames)")
 
 

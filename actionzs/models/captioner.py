@@ -59,21 +59,24 @@ def load_captioner(name: str = CAPTIONER, device: str = "cpu") -> Captioner:
 
 
 def caption_video(path, captioner: Captioner, window_s: float = CAPTION_WINDOW_S,
-                  hop_s: float | None = None) -> list[Caption]:
+                  hop_s: float | None = None, start: float | None = None, end: float | None = None) -> list[Caption]:
     """Caption the middle frame of each window (every ``hop_s`` s; default half the window, as ``predict
     --window``); consecutive identical captions merge into one stretch. Windows
     are decoded and captioned ``STREAM_WINDOWS`` at a time, so memory does not grow with the video's length."""
     from ..video import open_video
+    from ..video.span import part
     from ..video.windows import SEQUENTIAL, time_windows
 
     captions: list[Caption] = []
-    with open_video(path, backend=SEQUENTIAL) as video:
+    with open_video(path, backend=SEQUENTIAL) as whole:
+        video = part(whole, start, end)  # --start/--end; times stay the whole video's
+        origin = getattr(video, "origin", 0.0)
         hop_s = hop_s if hop_s is not None else window_s / 2
         for window, sentence in caption_windows(video, time_windows(video.duration, window_s, hop_s), captioner):
             if captions and captions[-1].sentence == sentence:
-                captions[-1].end = round(window.end, 3)
+                captions[-1].end = round(window.end + origin, 3)
             else:
-                captions.append(Caption(sentence, round(window.start, 3), round(window.end, 3)))
+                captions.append(Caption(sentence, round(window.start + origin, 3), round(window.end + origin, 3)))
     return captions
 
 
@@ -89,13 +92,13 @@ def caption_windows(video, windows, captioner):
 
 
 def caption_videos(videos, captioner: Captioner, window_s: float = CAPTION_WINDOW_S,
-                   hop_s: float | None = None, on_video=None) -> tuple[ObserverCaptions, list[dict]]:
+                   hop_s: float | None = None, on_video=None, start: float | None = None, end: float | None = None) -> tuple[ObserverCaptions, list[dict]]:
     """(captions of each readable video, as an observer named after the model; one error entry per unreadable one)."""
     observer = ObserverCaptions(captioner.name)
     errors = []
     for video in videos:
         try:
-            observer.videos[str(video)] = caption_video(video, captioner, window_s, hop_s)
+            observer.videos[str(video)] = caption_video(video, captioner, window_s, hop_s, start, end)
         except VideoError as exc:
             errors.append({"video": str(video), "error": str(exc)})
         if on_video:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from .. import defaults
 from ..errors import InputError
+from .media import check_span
 
 if TYPE_CHECKING:  # the type only: protocols are read by eval.protocols, which sits above the options
     from ..eval.protocols import Protocol
@@ -92,3 +93,8 @@ class Recognition:
     segments: int = defaults.SEGMENTS
     captioner: str | None = None  # default: defaults.CAPTIONER
     describe: bool = False  # also show the segment captions to the LLM
+    start: float | None = None  # seconds: the observed part of the video (--start/--end); default: all of it
+    end: float | None = None
+
+    def __post_init__(self):
+        check_span(self.start, self.end)

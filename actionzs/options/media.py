@@ -16,6 +16,30 @@ AGGREGATE = ("max", "mean", "centroid", "knn")  # how a class's sentence similar
 SMOOTHING = ("mean", "median")  # over neighbouring windows of a long video
 
 
+def parse_time(text: str | float | None, option: str = "--start") -> float | None:
+    """Seconds from ``12.5``, ``1:05`` (m:ss) or ``1:02:05.5`` (h:mm:ss), as people and video players write time."""
+    if text is None or isinstance(text, (int, float)):
+        return None if text is None else float(text)
+    parts = str(text).strip().split(":")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if not values or len(values) > 3 or any(v < 0 for v in values) or any(v >= 60 for v in values[1:]):
+        raise InputError(f"{option} {text!r}: give seconds (12.5), m:ss (1:05) or h:mm:ss (1:02:05)")
+    seconds = 0.0
+    for value in values:
+        seconds = seconds * 60 + value
+    return seconds
+
+
+def check_span(start: float | None, end: float | None) -> None:
+    if start is not None and start < 0:
+        raise InputError(f"--start {start:g}: must be 0 or more")
+    if end is not None and end <= (start or 0):
+        raise InputError(f"--end {end:g}: must be after --start {start or 0:g}")
+
+
 def check_choice(option: str, value, choices) -> None:
     """One line naming the option and its choices when ``value`` is not one of them."""
     if value not in choices:
@@ -34,8 +58,11 @@ class Sampling:
     clips: int = 1
     crops: int = 1
     stride: int | None = None
+    start: float | None = None  # seconds: only this part of each video is seen (--start/--end)
+    end: float | None = None
 
     def __post_init__(self):
+        check_span(self.start, self.end)
         if self.frames < 1 or self.clips < 1 or (self.stride is not None and self.stride < 1):
             raise InputError(f"invalid sampling {self}: frames, clips and stride must be positive")
         if self.crops not in CROPS:
@@ -47,10 +74,12 @@ class Sampling:
     @property
     def key(self) -> str:
         temporal = f"seg{self.frames}" if self.stride is None else f"dense{self.frames}s{self.stride}"
-        return f"{temporal}x{self.clips}clips x{self.crops}crops".replace(" ", "")
+        span = "" if self.start is None and self.end is None else f"from{self.start or 0:g}to{self.end or 'end'}"
+        return f"{temporal}x{self.clips}clips x{self.crops}crops{span}".replace(" ", "")
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """What reports record (the part of the video only when one was asked for)."""
+        return {k: v for k, v in asdict(self).items() if k not in ("start", "end") or v is not None}
 
 
 @dataclass(frozen=True)
@@ -136,8 +165,11 @@ class CaptionRequest:
     captioner: str = defaults.CAPTIONER
     window: float = defaults.CAPTION_WINDOW_S  # seconds per captioned window
     hop: float | None = None  # seconds between window starts; default: half the window, as predict --window
+    start: float | None = None  # seconds: caption only this part of each video (--start/--end)
+    end: float | None = None
 
     def __post_init__(self):
+        check_span(self.start, self.end)
         if self.window <= 0 or (self.hop is not None and self.hop <= 0):
             raise InputError(f"--window and --hop must be positive, got {self.window} and {self.hop}")
 

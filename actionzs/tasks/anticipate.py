@@ -68,7 +68,7 @@ def _recognise(video, vocabulary, recognition: Recognition, embedder: str, runti
     from ..methods import METHODS
     from ..models.embedder import load_embedder
 
-    parts, untrained = split_video(video, recognition.segments), False
+    parts, untrained = split_video(video, recognition.segments, recognition.start, recognition.end), False
     if recognition.method == "caption" or recognition.describe:
         captioner = load_captioner(recognition.captioner or CAPTIONER, device=runtime.device)
         caption_segments(video, parts, captioner)

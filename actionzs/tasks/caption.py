@@ -26,6 +26,7 @@ def caption(videos, request: CaptionRequest = CaptionRequest(), *, runtime: Runt
     from ..provenance import provenance
 
     model = load_captioner(request.captioner, device=runtime.resolve().device)
-    observer, errors = caption_videos(videos, model, request.window, request.step, on_video=on_video)
+    observer, errors = caption_videos(videos, model, request.window, request.step, on_video=on_video,
+                                      start=request.start, end=request.end)
     return CaptionReport(request.captioner, model.untrained, request.window, request.step, observer, errors,
                          provenance(observer.videos))

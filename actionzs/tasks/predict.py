@@ -128,7 +128,13 @@ class AdaptedClassifier(VideoClassifier):
 def classifier(request: PredictRequest = PredictRequest(), *, cache=None, runtime: Runtime = Runtime()) -> VideoClassifier:
     """The classifier ``predict`` runs: the request's adapter (a directory made by ``adapt``) or a zero-shot one."""
     if request.adapter is not None:
-        return AdaptedClassifier(request.adapter, model=request.model, cache=cache, runtime=runtime)
+        adapted = AdaptedClassifier(request.adapter, model=request.model, cache=cache, runtime=runtime)
+        span = {"start": request.sampling.start, "end": request.sampling.end}
+        if span != {"start": None, "end": None}:  # --start/--end: the part of each video, with the adapter's views
+            import dataclasses
+
+            adapted.sampling = dataclasses.replace(adapted.sampling, **span)
+        return adapted
     return ZeroShotClassifier(request.model, request.labels, method=request.method, prompts=request.prompts,
                               sampling=request.sampling, captions=request.captions, cache=cache, runtime=runtime)
 

@@ -15,7 +15,8 @@ from ..options import Windowing
 from ..provenance import provenance
 from ..ranking import softmax, top_k as best
 from ..video import open_video
-from ..video.windows import SEQUENTIAL, time_windows
+from ..video.span import part
+from ..video.windows import SEQUENTIAL, TimeWindow, time_windows
 from .report import TimelineReport, VideoTimeline, WindowResult
 from .segments import segments, smooth
 
@@ -76,7 +77,8 @@ def window_logits(classifier, path: Path, windowing: Windowing, on_time: OnTime 
     if not path.is_file():
         raise VideoError(path, "no such file" if not path.exists() else "not a regular file")
     digest = cache.digest(path) if cache is not None and cache.enabled and cache_key else None
-    with open_video(path, backend=SEQUENTIAL) as video:
+    with open_video(path, backend=SEQUENTIAL) as whole:
+        video = part(whole, sampling.start, sampling.end)  # --start/--end: windows cover that part alone
         duration = video.duration
         windows = time_windows(duration, windowing.window, windowing.step)
         parts = []
@@ -91,7 +93,9 @@ def window_logits(classifier, path: Path, windowing: Windowing, on_time: OnTime 
             parts.append(classifier.scores(features))
             if on_time:
                 on_time(str(path), chunk[-1].end, duration)
-    return duration, windows, np.concatenate(parts)
+    origin = getattr(video, "origin", 0.0)  # times of the whole video, as a player shows them
+    shifted = [TimeWindow(w.start + origin, w.end + origin) for w in windows] if origin else windows
+    return duration + origin, shifted, np.concatenate(parts)
 
 
 def _video_timeline(video, duration, windows, logits, classes, windowing: Windowing, top_k: int) -> VideoTimeline:
