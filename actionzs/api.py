@@ -6,6 +6,7 @@
     >>> clf = api.ZeroShotClassifier("ViT-B-16:openai", "ucf101")  # the model loaded, the labels encoded, once
     >>> clf(["a.mp4", "b.mp4"]).predictions; clf.scores(features)
     >>> clf.timeline(["long.mp4"], api.Windowing(window=4, hop=2, smooth=3)).videos[0].segments
+    >>> clf([api.Frames(frames_uint8_THW3, fps=30, name="webcam")])  # frames in memory, wherever a path goes
 
 Each job lives in its own module under ``actionzs.tasks``; this module only gathers them.
 """
@@ -22,9 +23,10 @@ from .tasks.evaluate import evaluate, evaluate_anticipation, evaluate_captions, 
 from .tasks.predict import (AdaptedClassifier, PredictReport, Ranked, VideoClassifier, VideoPrediction,
                             ZeroShotClassifier, predict)
 from .timeline.report import TimelineReport
+from .video.memory import Frames
 
 __all__ = [
-    "AdaptRequest", "AdaptResult", "AdaptedClassifier", "AnticipationOptions", "CaptionOptions", "CaptionReport",
+    "Frames", "AdaptRequest", "AdaptResult", "AdaptedClassifier", "AnticipationOptions", "CaptionOptions", "CaptionReport",
     "CaptionRequest", "CurriculumOptions", "EvalRequest", "FeatureCache", "PredictReport", "PredictRequest", "Ranked",
     "Recognition", "Runtime", "Sampling", "TimelineReport", "TrainConfig", "VideoClassifier", "VideoPrediction",
     "Windowing", "ZeroShotClassifier", "adapt", "anticipate", "caption", "evaluate", "evaluate_anticipation",

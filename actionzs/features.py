@@ -22,6 +22,7 @@ from .options import Sampling
 from .launch import ShareProgress, current as current_launch
 from .runtime import worker_context
 from .video import multiview_indices, open_video, prepare
+from .video.memory import content_digest, exists, is_memory
 from .video.span import part
 
 
@@ -118,12 +119,12 @@ def _embed_share(paths, key, sampling, decode, embed, cache, batch_size, workers
 def _locate(path: str, cache: FeatureCache, key: str, sampling_key: str):
     """(path, content digest, None, cached?) or (path, None, error line, False)."""
     p = Path(path)
-    if not p.is_file():
+    if not exists(path):
         return path, None, str(VideoError(path, "no such file" if not p.exists() else "not a regular file")), False
     if not cache.enabled:
         return path, None, None, False
     try:
-        digest = cache.digest(p)
+        digest = content_digest(path, cache)
     except OSError as exc:
         return path, None, str(VideoError(path, f"cannot read: {exc.strerror or exc}")), False
     return path, digest, None, cache.has(digest, key, sampling_key)
@@ -150,7 +151,7 @@ def decoded(paths: list[str], decode, workers: int, stall_s: float = DECODE_STAL
     (``runtime.worker_context``; 0 decodes here, and so does a single video, which no worker could overlap with
     the model). When no video arrives for ``stall_s`` seconds, the one awaited gets an error line, its workers are
     stopped, and fresh ones decode the rest: a stuck decoder never stalls a run."""
-    if workers == 0 or len(paths) <= 1:
+    if workers == 0 or len(paths) <= 1 or any(is_memory(p) for p in paths):  # frames in memory: nothing to decode
         yield from (_Decoded(paths, decode)[i] for i in range(len(paths)))
         return
     start = 0

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import shutil
 
+import numpy as np
+import pytest
 from click.testing import CliRunner
 
 from actionzs.cli import main
@@ -184,3 +186,58 @@ def test_shells_complete_label_sets_protocols_and_model_names():
     assert "ucf101-zs-split1" in complete(["eval", "-p"], "ucf101-zs")
     assert "random:openclip-tiny" in complete(["predict", "clip.mp4", "-m"], "random:")
     assert "ViT-B-16:openai" in complete(["adapt", "support/", "-m"], "ViT-B-16")
+
+
+def _lossless_file(frames, fps, path):
+    """``frames`` written losslessly (PNG images in an AVI), as a file holding exactly these frames."""
+    from fractions import Fraction
+
+    import av
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("png", rate=Fraction(fps).limit_denominator(1000))
+        stream.width, stream.height, stream.pix_fmt = frames.shape[2], frames.shape[1], "rgb24"
+        for i, frame in enumerate(frames):
+            picture = av.VideoFrame.from_ndarray(frame, format="rgb24")
+            picture.pts = i
+            out.mux(stream.encode(picture))
+        out.mux(stream.encode())
+    return path
+
+
+def test_frames_in_memory_rank_as_the_same_frames_in_a_file(ucf_clips, tmp_path):
+    """random:openclip-tiny (UNTRAINED): numpy and torch frames give the file's scores, whole and by window."""
+    import torch
+
+    from actionzs import api
+    from actionzs.video import open_video
+
+    with open_video(ucf_clips[0]) as video:
+        frames, fps = video.frames(range(len(video))), video.info.fps
+    path = _lossless_file(frames, fps, tmp_path / "same.avi")
+    with open_video(path) as check:
+        assert np.array_equal(check.frames(range(len(check))), frames)
+    clf = api.ZeroShotClassifier("random:openclip-tiny", "ucf101", runtime=api.Runtime("cpu", "fp32"))
+    from_file = clf([path], top_k=5).predictions[0].top
+    for array in (frames, torch.from_numpy(frames)):
+        report = clf([api.Frames(array, fps, name="webcam")], top_k=5)
+        assert report.predictions[0].video.startswith("frames:webcam@")
+        got = report.predictions[0].top
+        assert [r.label for r in got] == [r.label for r in from_file]
+        np.testing.assert_allclose([r.score for r in got], [r.score for r in from_file], atol=1e-5)
+    windows = api.Windowing(window=2)
+    by_file = clf.timeline([path], windows).videos[0]
+    by_frames = clf.timeline([api.Frames(frames, fps)], windows).videos[0]
+    assert [w.start for w in by_frames.windows] == [w.start for w in by_file.windows]
+    np.testing.assert_allclose([w.top[0].score for w in by_frames.windows], [w.top[0].score for w in by_file.windows],
+                               atol=1e-5)
+    from actionzs.errors import InputError
+
+    with pytest.raises(InputError, match="need their rate"):
+        clf([frames])  # an array alone: one line saying what to pass
+    with pytest.raises(InputError, match="uint8"):
+        api.Frames(frames.astype(np.float32), fps)
+    request = api.CaptionRequest("random:blip-tiny", window=2)  # UNTRAINED captioner: the same noise from both
+    captioned = api.caption([path, api.Frames(frames, fps, name="mem")], request, runtime=api.Runtime("cpu"))
+    by_path, by_memory = captioned.observer.videos.values()
+    assert [(c.sentence, c.start, c.end) for c in by_memory] == [(c.sentence, c.start, c.end) for c in by_path]

@@ -54,11 +54,12 @@ def recognise_with_method(path, segments: list[ObservedSegment], vocab: Vocabula
     from ..options import Sampling
     from ..text.labels import LabelSet
     from ..video import open_video
+    from ..video.memory import content_digest
     from ..video.windows import SEQUENTIAL, TimeWindow
 
     sampling = Sampling(frames=FRAMES_PER_SEGMENT, clips=1, crops=1)
     key = method.window_cache_key
-    digest = cache.digest(path) if cache is not None and cache.enabled and key else None
+    digest = content_digest(path, cache) if cache is not None and cache.enabled and key else None
     entry = f"{sampling.key}|segments{len(segments)}|{segments[0].start:.3f}-{segments[-1].end:.3f}"  # their times
     features = cache.get(digest, key, entry) if digest else None
     if features is None:

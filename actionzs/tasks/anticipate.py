@@ -34,7 +34,10 @@ def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm
         actions = vocabulary.parse(observed, notes=notes)
         if not actions:
             raise InputError(f"no action of the vocabulary in --observed {observed!r}")
-    elif video:
+    elif video is not None:
+        from ..video.memory import as_source
+
+        video = as_source(video)  # a path, or Frames in memory
         parts, untrained = _recognise(video, vocabulary, recognition, embedder, runtime.resolve(), cache)
         actions = [p.action for p in parts]
     else:

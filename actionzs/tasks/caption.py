@@ -21,10 +21,13 @@ class CaptionReport:
 
 def caption(videos, request: CaptionRequest = CaptionRequest(), *, runtime: Runtime = Runtime(),
             on_video=None) -> CaptionReport:
-    """Caption the middle frame of every window of each video; unreadable videos are reported in ``errors``."""
+    """Caption the middle frame of every window of each video (paths, or ``Frames`` in memory); unreadable videos
+    are reported in ``errors``."""
     from ..models.captioner import caption_videos, load_captioner
     from ..provenance import provenance
+    from ..video.memory import as_source
 
+    videos = [as_source(v) for v in videos]
     model = load_captioner(request.captioner, device=runtime.resolve().device)
     observer, errors = caption_videos(videos, model, request.window, request.step, on_video=on_video,
                                       start=request.start, end=request.end)

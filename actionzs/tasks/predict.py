@@ -17,6 +17,7 @@ from ..provenance import provenance
 from ..ranking import Ranked, ReportHeader, rank
 from ..runtime import Runtime
 from ..text.labels import LabelSet, load_labels
+from ..video.memory import as_source
 
 
 class VideoPrediction(BaseModel):
@@ -50,9 +51,10 @@ class VideoClassifier:
         self.score_kind = score_kind  # "probability" or "similarity": what ``__call__`` reports
         self.input_files = list(input_files)  # files besides the videos that decide the result (adapter, captions)
 
-    def features(self, videos: Sequence[str | Path], on_video: Callable[[str], None] | None = None):
-        """``(path, features, None)`` or ``(path, None, error line)`` per video, in order (cached, pipelined)."""
-        return self.method.features([str(v) for v in videos], self.sampling, self.cache, on_video)
+    def features(self, videos: Sequence, on_video: Callable[[str], None] | None = None):
+        """``(path, features, None)`` or ``(path, None, error line)`` per video (a path, or ``Frames`` in memory),
+        in order (cached, pipelined)."""
+        return self.method.features([as_source(v) for v in videos], self.sampling, self.cache, on_video)
 
     def scores(self, features: np.ndarray) -> np.ndarray:
         """Features ``[N, ...]`` -> logits ``[N, C]`` (a softmax over classes gives probabilities)."""
@@ -85,7 +87,7 @@ class VideoClassifier:
         from ..timeline.run import timeline
 
         _check_request(videos, top_k)
-        return timeline(self, [str(v) for v in videos], windowing, top_k, on_time)
+        return timeline(self, [as_source(v) for v in videos], windowing, top_k, on_time)
 
 
 class ZeroShotClassifier(VideoClassifier):

@@ -15,6 +15,7 @@ from ..options import Windowing
 from ..provenance import provenance
 from ..ranking import softmax, top_k as best
 from ..video import open_video
+from ..video.memory import content_digest, exists
 from ..video.span import part
 from ..video.windows import SEQUENTIAL, TimeWindow, time_windows
 from .report import TimelineReport, VideoTimeline, WindowResult
@@ -74,9 +75,9 @@ def window_logits(classifier, path: Path, windowing: Windowing, on_time: OnTime 
     """(duration, windows, logits ``[W, C]``) of one video, window features read from or written to the cache."""
     method, sampling, cache = classifier.method, classifier.sampling, classifier.cache
     cache_key = method.window_cache_key
-    if not path.is_file():
+    if not exists(path):
         raise VideoError(path, "no such file" if not path.exists() else "not a regular file")
-    digest = cache.digest(path) if cache is not None and cache.enabled and cache_key else None
+    digest = content_digest(path, cache) if cache is not None and cache.enabled and cache_key else None
     with open_video(path, backend=SEQUENTIAL) as whole:
         video = part(whole, sampling.start, sampling.end)  # --start/--end: windows cover that part alone
         duration = video.duration

@@ -11,13 +11,14 @@ Containers are checked before any frame is read (``video.probe``).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import VideoError
 from ..runtime import DECODERS
+from .info import VideoInfo
+from .memory import ArrayVideo, is_memory
 from .probe import COUNT_TOLERANCE, check_file, probe
 from .torchcodec import NOT_TORCHCODEC, open_torchcodec, torchcodec_decoder  # noqa: F401 (torchcodec_decoder: re-exported)
 
@@ -33,28 +34,6 @@ import av
 
 #: Read counters, so tests and benchmarks can see how often decoding really happens.
 DECODE_CALLS = {"open": 0, "read": 0}
-
-
-@dataclass(frozen=True)
-class VideoInfo:
-    """What a video holds. ``width`` and ``height`` are the stored (coded) size; frames come out rotated."""
-
-    path: str
-    num_frames: int
-    fps: float
-    width: int
-    height: int
-    rotation: int  # degrees counter-clockwise to display upright (PyAV's convention)
-    backend: str
-
-    @property
-    def duration(self) -> float:
-        return self.num_frames / self.fps if self.fps else 0.0
-
-    @property
-    def display_size(self) -> tuple[int, int]:
-        """(width, height) as shown to a viewer, after rotation."""
-        return (self.height, self.width) if self.rotation % 180 else (self.width, self.height)
 
 
 def _rotate(frames: np.ndarray, rotation: int) -> np.ndarray:
@@ -239,5 +218,8 @@ class _Cursor:
 
 def open_video(path: str | os.PathLike, backend: str = "auto", device: str = "cpu") -> Video:
     """Open a video for reading with the ``backend`` decoder (torchcodec decodes on ``device``, e.g. "cuda");
-    raises ``VideoError`` (one line: file and cause) for anything unreadable."""
+    raises ``VideoError`` (one line: file and cause) for anything unreadable. Frames in memory (registered by
+    ``memory.as_source``) open as themselves."""
+    if is_memory(path):
+        return ArrayVideo(str(path))
     return Video(path, backend=backend, device=device)
