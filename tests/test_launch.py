@@ -2,11 +2,11 @@
 as one process, each process embedding its half, a killed launch resumed from the cache, one writer.
 random:openclip-tiny has UNTRAINED random weights built in the process: these check the plumbing, not accuracy."""
 
+import contextlib
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -40,6 +40,19 @@ def same_results(one: dict, two: dict) -> None:
     assert {k: v for k, v in one.items() if k not in drop} == {k: v for k, v in two.items() if k not in drop}
 
 
+def kill_tree(process: subprocess.Popen) -> None:
+    """SIGKILL the launcher and every process under it (torchrun may start its workers in sessions of their own)."""
+    import psutil
+
+    tree = [psutil.Process(process.pid)]
+    tree += tree[0].children(recursive=True)
+    for one in tree:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            one.kill()
+    psutil.wait_procs(tree, timeout=60)
+    process.wait()
+
+
 @pytest.fixture(scope="module")
 def clips(data_dir) -> list[Path]:
     return sorted((data_dir / "videos" / "3DNet_Visualization").glob("*.avi"))
@@ -57,8 +70,7 @@ def test_predict_on_two_processes_equals_one_and_a_killed_launch_resumes(clips, 
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and not list((cache / "features").rglob("*.safetensors")):
         time.sleep(0.1)
-    os.killpg(killed.pid, signal.SIGKILL)  # the whole launch, mid-run
-    killed.wait()
+    kill_tree(killed)  # the whole launch, mid-run
     present = len(list((cache / "features").rglob("*.safetensors")))
     assert 0 < present and not (tmp_path / "two.json").exists()
 

@@ -111,6 +111,7 @@ class Adapter:
     head: object  # PrototypeAdapter, LinearAdapter, XClipAdapter, ...
     source: str = "adapter"  # where it was loaded from, for messages
     base: object | None = None  # the base VideoMethod, once loaded
+    trained: object | None = None  # what training stages ran in this call (the curriculum's StageResult), for the summary
 
     def video_method(self, runtime=None, model: str | None = None):
         """The method whose features this adapter scores; ``model``, when given, must be the one it was made on."""

@@ -31,7 +31,7 @@ STAGES = ("pretrain", "curriculum", "fit")
 class StageResult:
     """The backbone the training stages left: its name or folder, and the stages behind its weights."""
 
-    backbone: str | None  # None in the processes of a multi-process run other than the main one
+    backbone: str  # the trained backbone (a stage output folder) or the name given
     stages: list[str]
     untrained: bool
     ran: list[str]  # stages trained in this run
@@ -120,8 +120,6 @@ def train_stages(request, runtime, on_step=None) -> StageResult:
     from ..training import cdfsl
     from ..training.identity import read_identity, require_same
 
-    from accelerate import PartialState
-
     from .support import read_support, read_unlabelled
 
     opts = request.curriculum
@@ -149,8 +147,7 @@ def train_stages(request, runtime, on_step=None) -> StageResult:
             ran.append(stage)
         name = str(output)
         made = load_backbone(name, "features")
-    main = PartialState().is_main_process  # in a multi-process run the others stop here; the main one fits
-    return StageResult(name if main else None, made.stages, made.untrained, ran, skipped)
+    return StageResult(name, made.stages, made.untrained, ran, skipped)
 
 
 def fit_head(request, done: StageResult, support, classes, cache, runtime, on_step):
@@ -181,7 +178,7 @@ def fit_head(request, done: StageResult, support, classes, cache, runtime, on_st
                 "support_accuracy": accuracy, "regularisation": opts.regularisation}
     info = AdapterInfo("curriculum", str(Path(name).resolve()) if Path(name).is_dir() else name, method.key, backbone.untrained, classes, sampling, None, training,
                        method.encoder.pixel.as_dict())
-    return Adapter(info, adapter, base=method), skipped
+    return Adapter(info, adapter, base=method, trained=done), skipped
 
 
 def require_inputs(opts, stage: str) -> None:

@@ -27,6 +27,7 @@ def adapt(support: str | Path | None, out: str | Path, request: AdaptRequest = A
     The curriculum's ``--stage pretrain|curriculum`` trains a backbone only and returns its ``StageResult``."""
     from ..adapters.base import adapter_target, fit_adapter, save_adapter
     from ..adapters.support import read_support, sample_shots
+    from ..launch import is_main_process
     from ..text.labels import load_labels
 
     adapter_target(out)  # before any work
@@ -41,20 +42,10 @@ def adapt(support: str | Path | None, out: str | Path, request: AdaptRequest = A
     support_set, classes = read_support(support, load_labels(labels) if labels else None)
     if request.shots:
         support_set = sample_shots(support_set, request.shots, request.seed)
-    if request.method == "curriculum":
-        from ..adapters.curriculum import fit_head, train_stages
-
-        resolved = runtime.resolve()
-        done = train_stages(request, resolved, on_step)
-        if done.backbone is None:  # a helper process of a multi-process run: the main one fits and writes
-            return done
-        adapter, skipped = fit_head(request, done, support_set, classes, cache, resolved, on_step)
-        return AdaptResult(save_adapter(adapter, out), adapter.info, skipped, done)
+    # under a launcher every process trains its part and embeds its share of the support; the main one writes
     adapter, skipped = fit_adapter(request, support_set, classes, cache=cache, runtime=runtime, on_step=on_step)
-    from ..launch import is_main_process
-
-    written = save_adapter(adapter, out) if is_main_process() else Path(out)  # under a launcher: the main process
-    return AdaptResult(written, adapter.info, skipped)
+    written = save_adapter(adapter, out) if is_main_process() else Path(out)
+    return AdaptResult(written, adapter.info, skipped, adapter.trained)
 
 
 def _with_work_dir(request: AdaptRequest, out) -> AdaptRequest:
