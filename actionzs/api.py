@@ -11,8 +11,10 @@
 Each job lives in its own module under ``actionzs.tasks``; this module only gathers them.
 """
 
+from .anticipation.report import AnticipationReport
 from .cache import FeatureCache
 from .eval.protocols import load_protocol
+from .eval.report import EvalReport
 from .options import (AdaptRequest, AnticipationOptions, CaptionOptions, CaptionRequest, CurriculumOptions, EvalRequest,
                       PredictRequest, Recognition, Sampling, TrainConfig, Windowing)
 from .runtime import Runtime
@@ -26,7 +28,7 @@ from .timeline.report import TimelineReport
 from .video.memory import Frames
 
 __all__ = [
-    "Frames", "AdaptRequest", "AdaptResult", "AdaptedClassifier", "AnticipationOptions", "CaptionOptions", "CaptionReport",
+    "Frames", "AdaptRequest", "AdaptResult", "AnticipationReport", "EvalReport", "AdaptedClassifier", "AnticipationOptions", "CaptionOptions", "CaptionReport",
     "CaptionRequest", "CurriculumOptions", "EvalRequest", "FeatureCache", "PredictReport", "PredictRequest", "Ranked",
     "Recognition", "Runtime", "Sampling", "TimelineReport", "TrainConfig", "VideoClassifier", "VideoPrediction",
     "Windowing", "ZeroShotClassifier", "adapt", "anticipate", "caption", "evaluate", "evaluate_anticipation",

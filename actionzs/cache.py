@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from .console import warning
-from .defaults import cache_dir
 from .errors import InputError
+from .user_config import cache_root
 
 STALE_TMP_S = 3600  # a temporary file this old belongs to a writer that died
 _SWEPT: set[Path] = set()  # folders swept by this process
@@ -90,7 +90,7 @@ class FeatureCache:
     """``get``/``put`` arrays keyed by (content digest, model key, sampling key)."""
 
     def __init__(self, root: str | os.PathLike | None = None, enabled: bool = True):
-        self.root = Path(root) if root is not None else cache_dir()
+        self.root = Path(root).expanduser() if root is not None else cache_root()  # the configured one
         self.enabled = enabled
 
     def digest(self, video: str | os.PathLike) -> str:

@@ -28,9 +28,7 @@ METHOD = "clip"  # the zero-shot method of predict and eval
 
 
 def cache_dir() -> Path:
-    """``$ACTIONZS_CACHE``, else ``$XDG_CACHE_HOME/actionzs``, else ``~/.cache/actionzs``."""
-    env = os.environ.get("ACTIONZS_CACHE")
-    if env:
-        return Path(env).expanduser()
+    """The built-in cache folder: ``$XDG_CACHE_HOME/actionzs``, else ``~/.cache/actionzs`` (the config file and
+    ``$ACTIONZS_CACHE`` move it: ``user_config.cache_root``)."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "actionzs"

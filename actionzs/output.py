@@ -51,14 +51,15 @@ def emit(text: str, out: str | None = None) -> None:
 
 
 def to_json(data) -> str:
-    return json.dumps(data, indent=2) + "\n"
+    """The one JSON path: plain data as is, a report model by its ``to_dict()`` (NaN written as NaN, as before)."""
+    return json.dumps(data.to_dict() if hasattr(data, "to_dict") else data, indent=2) + "\n"
 
 
-def data_warnings(report: dict) -> list[str]:
-    """One line per test split with videos missing under the dataset root."""
-    return [f"{d['split']}: {d['missing']} of {d['listed']} videos missing under {report['setup'].get('root')} "
-            f"(e.g. {d['missing_examples'][0]}); evaluated the {d['evaluated']} found"
-            for d in report["result"].get("data", []) if d["missing"] and d.get("role") == "test"]
+def data_warnings(report) -> list[str]:
+    """One line per test split with videos missing under the dataset root (an ``EvalReport``)."""
+    return [f"{d.split}: {d.missing} of {d.listed} videos missing under {getattr(report.setup, 'root', None)} "
+            f"(e.g. {d.missing_examples[0]}); evaluated the {d.evaluated} found"
+            for d in getattr(report.result, "data", []) if d.missing and d.role == "test"]
 
 
 def warn(message: str) -> None:
@@ -119,13 +120,13 @@ def render_captions(report, fmt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_anticipation(result: dict) -> str:
+def render_anticipation(result) -> str:
     lines = []
-    for segment in result["segments"]:
-        seen = f"  ({segment['caption']})" if segment["caption"] else ""
-        lines.append(f"{segment['start']:7.2f}-{segment['end']:<7.2f} {segment['action']}{seen}")
-    lines.append("observed: " + ", ".join(" ".join(a) for a in result["observed"]))
-    lines.extend(f"  {i}. " + ", ".join(" ".join(a) for a in sequence) for i, sequence in enumerate(result["future"], 1))
+    for segment in result.segments:
+        seen = f"  ({segment.caption})" if segment.caption else ""
+        lines.append(f"{segment.start:7.2f}-{segment.end:<7.2f} {segment.action}{seen}")
+    lines.append("observed: " + ", ".join(" ".join(a) for a in result.observed))
+    lines.extend(f"  {i}. " + ", ".join(" ".join(a) for a in sequence) for i, sequence in enumerate(result.future, 1))
     return "\n".join(lines) + "\n"
 
 
@@ -199,80 +200,77 @@ def render_protocols(protocols: dict, as_json: bool = False) -> str:
 
 # -- evaluation reports --------------------------------------------------------------------------------------------
 
-def eval_headline(report: dict) -> str:
+def eval_headline(report) -> str:
     """The one-line result: what the terminal prints and report.md leads with."""
-    result, protocol = report["result"], report["protocol"]
-    if protocol["kind"] == "anticipation":
-        return " ".join(f"{run['history']}: {method} ED action {ed['action']:.3f};"
-                        for run in result["histories"] for method, ed in run["results"].items()).rstrip(";")
-    if protocol["kind"] == "episodic":
-        return (f"accuracy {result['top1_mean']:.2f} ± {result['ci95']:.2f} (95% CI) over "
-                f"{result['runs'][0]['episodes']} episodes")
-    runs = len(result["runs"])
-    spread = f" ± {result['top1_std']:.1f} (std) over {runs} runs" if runs > 1 else " (one run)"
-    return f"top-1 {result['top1_mean']:.1f}{spread}, {result['runs'][0]['num_videos']} videos in run 0"
+    result, kind = report.result, report.protocol.kind
+    if kind == "anticipation":
+        return " ".join(f"{run.history}: {method} ED action {ed['action']:.3f};"
+                        for run in result.histories for method, ed in run.results.items()).rstrip(";")
+    if kind == "episodic":
+        return f"accuracy {result.top1_mean:.2f} ± {result.ci95:.2f} (95% CI) over {result.runs[0].episodes} episodes"
+    runs = len(result.runs)
+    spread = f" ± {result.top1_std:.1f} (std) over {runs} runs" if runs > 1 else " (one run)"
+    return f"top-1 {result.top1_mean:.1f}{spread}, {result.runs[0].num_videos} videos in run 0"
 
 
-def anticipation_table(report: dict) -> str:
+def anticipation_table(report) -> str:
     """ED per method with the action ED's 95% interval (bootstrap over clips) and, paired, the reference
     method's difference to each other method."""
     lines = [f"{'history':<8} {'method':<16} {'ED verb':>8} {'ED noun':>8} {'ED action':>10} {'95% CI':>15} "
              f"{'ref - method (95% CI)':>28}  (lower is better)"]
-    for run in report["result"]["histories"]:
-        paired = run.get("paired", {})
-        for method, ed in run["results"].items():
+    for run in report.result.histories:
+        for method, ed in run.results.items():
             low, high = ed.get("action_ci95", [float("nan")] * 2)
-            delta = paired.get(method)
-            versus = (f"{delta['mean']:+.3f} [{delta['ci95'][0]:+.3f}, {delta['ci95'][1]:+.3f}]" if delta
-                      else ("(reference)" if method == run.get("reference") else ""))
-            lines.append(f"{run['history']:<8} {method:<16} {ed['verb']:8.3f} {ed['noun']:8.3f} {ed['action']:10.3f} "
+            delta = run.paired.get(method)
+            versus = (f"{delta.mean:+.3f} [{delta.ci95[0]:+.3f}, {delta.ci95[1]:+.3f}]" if delta
+                      else ("(reference)" if method == run.reference else ""))
+            lines.append(f"{run.history:<8} {method:<16} {ed['verb']:8.3f} {ed['noun']:8.3f} {ed['action']:10.3f} "
                          f"[{low:.3f}, {high:.3f}] {versus:>28}")
-        timing = f", LLM {run['llm_seconds_per_window']:.2f} s/window" if run.get("llm_seconds_per_window") else ""
-        lines.append(f"{'':<8} ({run['windows']} windows of {run['clips']} clips, Z={run['z']}, K={run['k']}{timing})")
+        timing = f", LLM {run.llm_seconds_per_window:.2f} s/window" if run.llm_seconds_per_window else ""
+        lines.append(f"{'':<8} ({run.windows} windows of {run.clips} clips, Z={run.z}, K={run.k}{timing})")
     return "\n".join(lines) + "\n"
 
 
-def render_eval(report: dict, as_json: bool) -> str:
+def render_eval(report, as_json: bool) -> str:
     if as_json:
         return to_json(report)
-    if report["protocol"]["kind"] == "anticipation":
+    if report.protocol.kind == "anticipation":
         return anticipation_table(report)
-    return f"{report['protocol']['name']}: {eval_headline(report)}\n"
+    return f"{report.protocol.name}: {eval_headline(report)}\n"
 
 
-def markdown_report(report: dict) -> str:
-    protocol, setup = report["protocol"], report.get("setup", {})
-    lines = [f"# actionzs eval: {protocol['name']}", "", protocol.get("description", "").strip(), "",
+def markdown_report(report) -> str:
+    protocol = report.protocol
+    lines = [f"# actionzs eval: {protocol.name}", "", protocol.description.strip(), "",
              f"**{eval_headline(report)}**", ""]
-    if setup.get("untrained"):
+    if report.untrained:
         lines += ["**UNTRAINED TEST MODEL: these figures are not results.**", ""]
-    if protocol["kind"] == "anticipation":
+    runs = getattr(report.result, "runs", [])
+    if protocol.kind == "anticipation":
         lines += ["```", anticipation_table(report).rstrip(), "```", ""]
     else:
-        runs = report["result"]["runs"]
-        if protocol["kind"] != "episodic":
+        if protocol.kind != "episodic":
             lines += ["| metric | mean over runs | std over runs |", "|---|---|---|"]
             for key, name in (("top1", "top-1"), ("top5", "top-5"), ("mean_class_accuracy", "mean class accuracy")):
-                values = [100 * r[key] for r in runs]
+                values = [100 * getattr(r, key) for r in runs]
                 spread = f"{np.std(values):.1f}" if len(values) > 1 else "(one run)"
                 lines.append(f"| {name} | {np.mean(values):.1f} | {spread} |")
             lines.append("")
-    lines += ["## Setup", "", "```json", json.dumps(setup, indent=2), "```", ""]
-    for entry in report["result"].get("data", []):
-        lines.append(f"- {entry['split']}: {entry['listed']} listed, {entry['found']} found, {entry['missing']} missing, "
-                     f"{entry['evaluated']} evaluated")
+    lines += ["## Setup", "", "```json", json.dumps(report.setup.to_dict(), indent=2), "```", ""]
+    for entry in getattr(report.result, "data", []):
+        lines.append(f"- {entry.split}: {entry.listed} listed, {entry.found} found, {entry.missing} missing, "
+                     f"{entry.evaluated} evaluated")
     lines.append("")
-    runs = report["result"].get("runs", [])
-    if protocol["kind"] in ("zero-shot", "few-shot") and len(runs) > 1:
+    if protocol.kind in ("zero-shot", "few-shot") and len(runs) > 1:
         lines += ["## Runs", "", "| run | top-1 | classes |", "|---|---|---|"]
-        lines += [f"| {i} | {100 * r['top1']:.1f} | {', '.join(r['classes'])} |" for i, r in enumerate(runs)]
-    elif protocol["kind"] in ("zero-shot", "few-shot"):
+        lines += [f"| {i} | {100 * r.top1:.1f} | {', '.join(r.classes)} |" for i, r in enumerate(runs)]
+    elif protocol.kind in ("zero-shot", "few-shot"):
         lines += ["## Per-class accuracy", "", "| class | accuracy |", "|---|---|"]
-        lines += [f"| {c} | {100 * acc:.1f} |" for c, acc in zip(runs[0]["classes"], runs[0]["per_class"])]
+        lines += [f"| {c} | {100 * acc:.1f} |" for c, acc in zip(runs[0].classes, runs[0].per_class)]
     return "\n".join(lines) + "\n"
 
 
-def write_report(out_dir: str | Path, report: dict) -> list[Path]:
+def write_report(out_dir: str | Path, report) -> list[Path]:
     """report.json, report.md and, when the first run has them, confusion.png and per_class.png in out_dir; each
     written atomically (under a launcher by the main process alone)."""
     from .launch import is_main_process
@@ -281,16 +279,16 @@ def write_report(out_dir: str | Path, report: dict) -> list[Path]:
         return []
     out = Path(out_dir).expanduser()
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "report.json", json.dumps(report, indent=2))
+    atomic_write_text(out / "report.json", to_json(report))
     atomic_write_text(out / "report.md", markdown_report(report))
     written = [out / "report.json", out / "report.md"]
     from .plots import confusion_png, per_class_png
 
-    runs = report["result"].get("runs") or [{}]
-    if runs[0].get("confusion"):
-        confusion_png(out / "confusion.png", runs[0]["confusion"], runs[0]["classes"])
+    first = (getattr(report.result, "runs", None) or [None])[0]
+    if first is not None and first.confusion:
+        confusion_png(out / "confusion.png", first.confusion, first.classes)
         written.append(out / "confusion.png")
-    if runs[0].get("per_class"):
-        per_class_png(out / "per_class.png", runs[0]["per_class"], runs[0]["classes"])
+    if first is not None and first.per_class:
+        per_class_png(out / "per_class.png", first.per_class, first.classes)
         written.append(out / "per_class.png")
     return written

@@ -9,7 +9,6 @@ from pydantic import BaseModel, Field
 
 from . import __version__
 
-SCORE_KINDS = ("probability", "similarity")
 
 
 class Ranked(BaseModel):
@@ -51,11 +50,3 @@ def top_k(values: np.ndarray, ids, texts, k: int) -> list[Ranked]:
     """The ``k`` best of one row of ``values`` (ties in label order)."""
     order = np.argsort(-values, kind="stable")[: max(1, min(k, len(ids)))]
     return [Ranked(label=ids[i], text=texts[i], score=float(values[i])) for i in order]
-
-
-def rank(logits: np.ndarray, classes, k: int, score: str = "probability") -> list[Ranked]:
-    """The top ``k`` classes with their probability (a softmax of ``logits``), or with the raw ``logits``
-    when ``score`` is "similarity" (a method without a learned temperature, whose softmax would mean nothing)."""
-    logits = np.asarray(logits, dtype=np.float64)
-    values = softmax(logits) if score == "probability" else logits
-    return top_k(values, classes.ids, classes.texts, k)

@@ -1,8 +1,9 @@
 """Where and how models run: the device, the numeric precision, frames per encoder call, decoding processes and
 the decoder library.
 
-``Runtime`` is what a caller asks for (``auto`` allowed); ``resolve()`` turns it into what this machine really
-has, or fails in one line before any work. ``auto`` precision never picks one slower than fp32: on GPUs half
+``Runtime`` is what a caller asks for (``auto`` allowed; a field left None takes the value configured in the
+config file or the environment, else the built-in one: ``user_config``); ``resolve()`` turns it into what this
+machine really has, or fails in one line before any work. ``auto`` precision never picks one slower than fp32: on GPUs half
 precision is faster; on CPUs bf16 is faster only with AMX tiles (on an AVX512-BF16 CPU without AMX,
 benchmarks/throughput.py measured bf16 autocast at 0.60-0.65x fp32), so CPUs without AMX stay in fp32.
 
@@ -57,15 +58,15 @@ def worker_context():
 
 @dataclass(frozen=True)
 class Runtime:
-    device: str = "auto"
-    precision: str = "auto"
-    batch_size: int | None = None  # frames per encoder call; None: BATCH_SIZE[device kind]
-    workers: int | None = None  # None: default_workers(device)
+    device: str | None = None  # None: as configured, else auto
+    precision: str | None = None  # None: as configured, else auto
+    batch_size: int | None = None  # frames per encoder call; None: as configured, else BATCH_SIZE[device kind]
+    workers: int | None = None  # None: as configured, else default_workers(device)
     decoder: str = "auto"  # auto, pyav, decord or torchcodec
     decode_device: str = "cpu"  # cpu, or cuda[:N]: torchcodec decodes there with NVDEC
 
     def __post_init__(self):
-        if self.precision not in PRECISIONS:
+        if self.precision is not None and self.precision not in PRECISIONS:
             raise InputError(f"--precision: expected one of {', '.join(PRECISIONS)}, got {self.precision!r}")
         if self.batch_size is not None and self.batch_size < 1:
             raise InputError(f"--batch-size: must be at least 1, got {self.batch_size}")
@@ -80,10 +81,19 @@ class Runtime:
 
     def resolve(self) -> "Runtime":
         """The concrete device, precision and worker count on this machine; one-line InputError when absent."""
-        device = resolve_device(self.device)
-        precision = resolve_precision(self.precision, device)
-        workers = default_workers(device) if self.workers is None else self.workers
-        batch_size = self.batch_size or BATCH_SIZE["cpu" if device == "cpu" else "gpu"]
+        from .user_config import load_user_config, sources
+
+        config = load_user_config()  # the file and the environment fill what the caller left None
+        try:
+            device = resolve_device(self.device or config.device or "auto")
+        except InputError as exc:
+            if self.device is None and config.device is not None:  # say where the unusable value was set
+                raise InputError(f"{exc} (set by {sources(config)['device']})") from None
+            raise
+        precision = resolve_precision(self.precision or config.precision or "auto", device)
+        workers = next((w for w in (self.workers, config.workers) if w is not None), None)
+        workers = default_workers(device) if workers is None else workers
+        batch_size = self.batch_size or config.batch_size or BATCH_SIZE["cpu" if device == "cpu" else "gpu"]
         try:
             decode_device = "cpu" if self.decode_device == "cpu" else resolve_device(self.decode_device)
         except InputError as exc:

@@ -50,7 +50,7 @@ def main() -> None:
     args = parser.parse_args()
     request = EvalRequest(load_protocol("ego4d-lta-v1-text"), Path(args.data) / "anticipation/ego4d_lta_v1")
     start = time.time()
-    report = evaluate_anticipation(request, AnticipationOptions(limit=args.limit), cache=FeatureCache())
+    report = evaluate_anticipation(request, AnticipationOptions(limit=args.limit), cache=FeatureCache()).to_dict()
     report["wall_seconds"] = time.time() - start
     report["machine"] = {"platform": platform.platform(), "cpus": os.cpu_count(), "torch": torch.__version__,
                          "threads": torch.get_num_threads()}

@@ -61,7 +61,7 @@ def main() -> None:
         results = {}
         for protocol in ("hmdb51-truze", "hmdb51-random50"):
             options = CaptionOptions(tuple(captions), descriptions=descriptions, match=match)
-            report = evaluate_captions(EvalRequest(load_protocol(protocol)), options, FeatureCache())
+            report = evaluate_captions(EvalRequest(load_protocol(protocol)), options, FeatureCache()).to_dict()
             results[protocol] = {"top1_mean": report["result"]["top1_mean"], "top1_std": report["result"]["top1_std"],
                                  "top1_runs": report["result"]["top1_runs"]}
         t, r = results["hmdb51-truze"], results["hmdb51-random50"]

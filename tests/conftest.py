@@ -69,5 +69,6 @@ def _isolated_cache(tmp_path, monkeypatch, _shared_llm_cache):
     (cache / "llm").symlink_to(_shared_llm_cache, target_is_directory=True)
     monkeypatch.setenv("ACTIONZS_CACHE", str(cache))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.delenv("ACTIONZS_CONFIG", raising=False)
+    for variable in ("CONFIG", "MODEL", "DEVICE", "PRECISION", "LABELS", "WORKERS", "BATCH_SIZE"):
+        monkeypatch.delenv(f"ACTIONZS_{variable}", raising=False)  # the user's own settings never reach a test
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # never the user's own defaults

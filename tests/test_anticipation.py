@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from actionzs.anticipation.data import (Vocabulary, clip_folds, edit_distance, lta_edit_distance, read_windows)
 from actionzs.anticipation.icl import mmr
+from actionzs.anticipation.report import AnticipationReport
 from actionzs.cli import main
 from tests.conftest import need_data
 
@@ -117,6 +118,7 @@ def test_short_llm_evaluation_on_real_windows_and_fallback(smollm):
     from actionzs.anticipation.llm_method import LLMAnticipator
     from actionzs.options import LLMSettings
     from actionzs.eval.protocols import load_protocol
+    from actionzs.output import to_json
 
     root = need_data("anticipation/ego4d_lta_v1")
     for decoding in ("rank", "generate"):
@@ -124,11 +126,12 @@ def test_short_llm_evaluation_on_real_windows_and_fallback(smollm):
         report = api.evaluate_anticipation(api.EvalRequest(load_protocol("ego4d-lta-v1-text"), root),
                                            api.AnticipationOptions(history="recog", limit=1, settings=settings),
                                            cache=api.FeatureCache())  # the pool is embedded once, then read back
-        run = report["result"]["histories"][0]
-        assert run["windows"] == 1 and 0 <= run["results"]["llm"]["action"] <= 1
-        assert report["setup"]["settings"]["decoding"] == decoding
-        assert ("uniform_weights" in run["results"]) == (decoding == "rank")  # the ablation beside the ranker
-        assert run["llm_seconds_per_window"] > 0
+        run = report.result.histories[0]
+        assert run.windows == 1 and 0 <= run.results["llm"]["action"] <= 1
+        assert report.setup.settings["decoding"] == decoding
+        assert ("uniform_weights" in run.results) == (decoding == "rank")  # the ablation beside the ranker
+        assert run.llm_seconds_per_window > 0
+        assert api.EvalReport.model_validate_json(to_json(report)) == report  # its JSON is the documented shape
     model, tokenizer = smollm
     anticipator = LLMAnticipator(model, tokenizer, VOCAB, settings)
     fallback = lambda observed: [[("open", "door")] * 20]  # noqa: E731
@@ -257,6 +260,7 @@ def test_anticipate_ranks_pool_candidates_from_the_cli(tmp_path):
             "--pool", str(pool), "--examples", "2", "--candidates", "5", "-z", "6", "-k", "3", "--json"]
     result = CliRunner().invoke(main, args, catch_exceptions=False)
     out = json.loads(result.stdout)
+    assert AnticipationReport.model_validate(out).to_dict() == out  # the documented shape, and nothing outside it
     assert out["decoding"] == "rank" and out["observed"][0] == ["take", "dough"]
     futures = [[tuple(a) for a in seq] for seq in out["future"]]
     assert len(futures) == 3 and all(len(seq) == 6 for seq in futures)

@@ -182,5 +182,5 @@ def test_damaged_window_features_are_recomputed(ucf_clips, tmp_path, caplog):
     for entry in entries:
         _flip(entry, 2)
     again = api.predict([ucf_clips[0]], request, cache=cache, runtime=runtime)
-    np.testing.assert_allclose(again.videos[0].probabilities, first.videos[0].probabilities, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(again.videos[0].scores, first.videos[0].scores, rtol=1e-5, atol=1e-7)
     assert "do not match their checksum" in caplog.text

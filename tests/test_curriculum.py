@@ -216,13 +216,21 @@ def _adapt(domains, tmp_path, *extra):
                                      "--max-steps", "2", "--train-batch-size", "2", "--workers", "0", *extra])
 
 
-def test_curriculum_adapter_predicts_and_is_flagged(domains, tmp_path, data_dir):
-    made = _adapt(domains, tmp_path, "--json")
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, data_dir):
+    """One curriculum adapter (both stages, two steps each), made once and shared read-only by the tests that use
+    one: (its domains, its folder, what `adapt --json` said)."""
+    root = tmp_path_factory.mktemp("trained")
+    domains = _folders(root / "data", data_dir)
+    made = _adapt(domains, root, "--json")
     assert made.exit_code == 0, made.output
-    info = json.loads(made.stdout)
+    return domains, root / "adapter", json.loads(made.stdout)
+
+
+def test_curriculum_adapter_predicts_and_is_flagged(trained, tmp_path, data_dir):
+    domains, adapter, info = trained
     assert info["method"] == "curriculum" and info["untrained_base"] is True
     assert info["training"]["stages"] == ["pretrain", "curriculum"] and info["training"]["ran"] == ["pretrain", "curriculum"]
-    adapter = tmp_path / "adapter"
     assert {"pretrain_loss.png", "curriculum_log.json", "weights.safetensors"} <= {p.name for p in adapter.iterdir()}
     clip = data_dir / "videos" / SUPPORT["dive"]
     result = CliRunner().invoke(main, ["predict", str(clip), "--adapter", str(adapter), "--json"])
@@ -231,11 +239,12 @@ def test_curriculum_adapter_predicts_and_is_flagged(domains, tmp_path, data_dir)
     assert {r["label"] for r in ranked} == {"dive", "drink"}
     assert "NOT a prediction" in result.stderr
     # run again: both stages' outputs exist, so only the head is fitted
-    again = _adapt(domains, tmp_path, "--json")
+    again = _adapt(domains, tmp_path, "--json", "--work-dir", str(adapter.with_name("adapter-stages")))
     assert again.exit_code == 0 and json.loads(again.stdout)["training"]["skipped_stages"] == ["pretrain", "curriculum"]
+    assert (tmp_path / "adapter" / "weights.safetensors").read_bytes() == (adapter / "weights.safetensors").read_bytes()
 
 
-def test_cross_domain_episodes_with_a_logistic_head(domains, tmp_path, data_dir):
+def test_cross_domain_episodes_with_a_logistic_head(trained, tmp_path, data_dir):
     """A protocol of the cdfsl shape (logistic head, distinct classes) on a small tree of real clips, once with
     the curriculum adapter's backbone and once with CLIP: the same episodes, two backbones."""
     root, splits = tmp_path / "UCF-101", tmp_path / "splits"
@@ -253,9 +262,8 @@ def test_cross_domain_episodes_with_a_logistic_head(domains, tmp_path, data_dir)
     protocol = tmp_path / "cdfsl.yaml"
     protocol.write_text("name: tiny-cdfsl\ndataset: ucf101\nkind: episodic\nsplit_files: [testlist03.txt]\n"
                         "ways: 5\nshots: 1\nqueries: 2\nepisodes: 30\nclassifier: logistic\n")
-    assert _adapt(domains, tmp_path).exit_code == 0
     reports = {}
-    for name, extra in (("videomae", ["--adapter", str(tmp_path / "adapter")]), ("clip", ["-m", "random:openclip-tiny"])):
+    for name, extra in (("videomae", ["--adapter", str(trained[1])]), ("clip", ["-m", "random:openclip-tiny"])):
         result = CliRunner().invoke(main, ["eval", "-p", str(protocol), "--root", str(root), "--splits", str(splits),
                                            "--json", *extra])
         assert result.exit_code == 0, result.output

@@ -16,6 +16,7 @@ from actionzs.eval.datasets import class_counts, read_label_csv, read_split, sca
 from actionzs.eval.episodes import prototype_accuracy, sample_episodes
 from actionzs.eval.metrics import summarize, topk_accuracy
 from actionzs.eval.protocols import available_protocols, load_protocol
+from actionzs.eval.report import EvalReport
 from actionzs.text.labels import load_labels
 from tests.conftest import need_data
 
@@ -107,6 +108,9 @@ def test_fake_ucf101_tree_evaluates_end_to_end(fake_ucf, tmp_path):
     assert result.exit_code == 0, result.output
     assert "1 of 6 videos missing" in result.stderr and "untrained" in result.stderr
     report = json.loads((out / "report.json").read_text())
+    typed = EvalReport.model_validate(report)  # report.json has the documented shape (EvalReport's schema) ...
+    assert typed.to_dict() == report and typed.untrained  # ... and nothing outside it
+    assert set(EvalReport.model_json_schema()["properties"]) == set(report)
     pixels = report["setup"]["views"].pop("pixels")  # the model's own geometry is recorded with the views
     assert report["setup"]["views"] == {"frames": 4, "clips": 2, "crops": 3, "stride": None}
     assert (pixels["size"], pixels["resize_mode"]) == (64, "shortest")

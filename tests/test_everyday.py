@@ -206,6 +206,40 @@ def test_config_file_gives_defaults_and_the_command_line_wins(ucf_clips, tmp_pat
     assert settings["precision"]["source"] == "default"
 
 
+def test_one_resolution_for_the_api_too_default_file_environment_option(ucf_clips, tmp_path, monkeypatch):
+    """The Python API resolves what it is not given as the CLI does: built-in < file < environment < given."""
+    from actionzs import api
+
+    config = tmp_path / "config.yaml"
+    config.write_text(f"model: {TINY}\nlabels: a,b\ndevice: cpu\nworkers: 0\n")
+    monkeypatch.setenv("ACTIONZS_CONFIG", str(config))
+    request = api.PredictRequest(sampling=api.Sampling(frames=2))
+    from_file = api.predict([ucf_clips[0]], request)
+    assert (from_file.model, from_file.num_classes, from_file.runtime["device"], from_file.runtime["workers"]) == (
+        TINY, 2, "cpu", 0)
+    monkeypatch.setenv("ACTIONZS_LABELS", "a,b,c")
+    monkeypatch.setenv("ACTIONZS_PRECISION", "fp32")
+    from_environment = api.predict([ucf_clips[0]], request)
+    assert from_environment.num_classes == 3 and from_environment.runtime["precision"] == "fp32"
+    given = api.predict([ucf_clips[0]], api.PredictRequest(labels="x,y,z,w", sampling=api.Sampling(frames=2)),
+                        runtime=api.Runtime(precision="bf16"))
+    assert given.num_classes == 4 and given.runtime["precision"] == "bf16"
+    shown = {s["key"]: s for s in json.loads(run("config", "--json").stdout)["settings"]}
+    assert (shown["labels"]["value"], shown["labels"]["source"]) == ("a,b,c", "$ACTIONZS_LABELS")
+    assert (shown["model"]["value"], shown["model"]["source"]) == (TINY, "config file")
+    cli = json.loads(run("predict", ucf_clips[0], "--frames", "2", "--json").stdout)
+    assert cli["num_classes"] == 3 and cli["model"] == TINY and cli["runtime"]["precision"] == "fp32"
+
+
+@pytest.mark.parametrize("variable, value, says", [("ACTIONZS_WORKERS", "-1", "$ACTIONZS_WORKERS: workers"),
+                                                   ("ACTIONZS_PRECISION", "fp8", "$ACTIONZS_PRECISION: precision"),
+                                                   ("ACTIONZS_DEVICE", "tpu", "(set by $ACTIONZS_DEVICE)")])
+def test_a_bad_setting_in_the_environment_is_one_line_naming_it(ucf_clips, monkeypatch, variable, value, says):
+    monkeypatch.setenv(variable, value)
+    result = run("predict", ucf_clips[0], "-m", TINY, "--labels", "a,b")
+    assert result.exit_code == 2 and says in one_error_line(result)
+
+
 @pytest.mark.parametrize("text, says", [("modle: x\n", "modle: Extra inputs"), ("workers: -1\n", "workers"),
                                         ("- a list\n", "expected a YAML mapping")])
 def test_a_bad_config_file_is_one_line(tmp_path, text, says):
@@ -315,16 +349,21 @@ def test_verbose_lines_reach_each_run_s_own_stderr(ucf_clips):
         assert result.exit_code == 0 and f"loading CLIP model {TINY} on cpu" in result.stderr
 
 
-def test_help_shows_the_configured_model_where_it_applies(tmp_path, monkeypatch):
+def test_help_shows_the_values_in_effect_and_where_they_were_set(tmp_path, monkeypatch):
     config = tmp_path / "config.yaml"
-    config.write_text("model: random:openclip-tiny\ndevice: cpu\n")
+    config.write_text("model: random:openclip-tiny\ndevice: cpu\nworkers: 3\n")
     monkeypatch.setenv("ACTIONZS_CONFIG", str(config))
-    for command in ("predict", "adapt", "eval", "anticipate"):
+    monkeypatch.setenv("ACTIONZS_WORKERS", "1")  # the environment wins over the file
+    for command in ("predict", "adapt", "eval"):
         shown = " ".join(run(command, "--help").stdout.split())
-        assert "[configured: random:openclip-tiny (config file), for --method clip]" in shown, command
-        assert "[default: cpu]" in shown, command  # the device in effect, from the file
+        assert "[in effect: random:openclip-tiny (config file), for --method clip]" in shown, command
+        assert "[in effect: cpu (config file)]" in shown, command  # the device, from the file
+        assert "[in effect: 1 ($ACTIONZS_WORKERS)]" in shown, command
+    assert "[in effect: random:openclip-tiny (config file)]" in " ".join(run("anticipate", "--help").stdout.split())
     monkeypatch.delenv("ACTIONZS_CONFIG")
-    assert "configured:" not in run("predict", "--help").stdout
+    monkeypatch.delenv("ACTIONZS_WORKERS")
+    plain = run("predict", "--help").stdout
+    assert "(config file)" not in plain and "$ACTIONZS_WORKERS" not in plain
 
 
 # -- part of a video: --start/--end -----------------------------------------------------------------------------------

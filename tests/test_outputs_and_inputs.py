@@ -167,10 +167,15 @@ def test_report_pictures_show_counts_a_colour_bar_and_per_class_bars(tmp_path, m
     assert sorted(t.get_text() for t in confusion.axes[0].texts) == ["0", "1", "3", "4"]
     assert [round(p.get_width()) for p in bars.axes[0].patches] == [75, 100]  # worst first
     assert (tmp_path / "c.png").read_bytes()[:4] == (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
-    runs = [{"top1": t, "top5": 1.0, "mean_class_accuracy": t, "classes": ["a"], "per_class": [t], "num_videos": 4}
-            for t in (0.5, 0.7)]
-    report = {"protocol": {"name": "p", "kind": "zero-shot", "description": ""}, "setup": {},
-              "result": {"runs": runs, "top1_mean": 60.0, "top1_std": 10.0}}
+    from actionzs.eval.report import EvalReport
+
+    runs = [{"top1": t, "top5": 1.0, "mean_class_accuracy": t, "classes": ["a"], "per_class": [t],
+             "confusion": [[4]], "num_videos": 4} for t in (0.5, 0.7)]
+    setup = {"method": "clip", "model": "m", "untrained": False, "prompts": None, "templates": None, "views": {},
+             "runtime": {}, "root": "r", "splits": None, "adapter": None, "actionzs": "0"}
+    report = EvalReport.model_validate({
+        "protocol": {"name": "p", "dataset": "d", "kind": "zero-shot", "description": "", "runs": 2, "seed": 0},
+        "setup": setup, "result": {"runs": runs, "top1_mean": 60.0, "top1_std": 10.0, "top1_runs": [50, 70]}})
     assert "| top-1 | 60.0 | 10.0 |" in markdown_report(report)
 
 

@@ -187,6 +187,24 @@ def test_caption_files_are_matched_to_the_windows_they_overlap(joined, tmp_path)
     assert abs(found[0].end - boundary) <= 1.0
 
 
+def test_caption_scores_keep_their_meaning_in_windows(joined, tmp_path):
+    """One window over the whole video scores as the whole video does: cosine similarities, never a softmax."""
+    video, boundary, _ = joined
+    captions = {"results": {"joined": [{"sentence": "a man does push ups on the floor", "timestamp": [0.0, boundary]},
+                                       {"sentence": "an athlete throws a shot put", "timestamp": [boundary, 8.4]}]}}
+    (tmp_path / "obs.json").write_text(json.dumps(captions))
+    args = ["predict", str(video), "--method", "caption", "--captions", str(tmp_path / "obs.json"), "--labels",
+            "ucf101", "--top-k", "5", "--json"]
+    whole = json.loads(CliRunner().invoke(main, args, catch_exceptions=False).stdout)
+    windowed = CliRunner().invoke(main, [*args, "--window", "60"], catch_exceptions=False)
+    report = TimelineReport.model_validate_json(windowed.stdout)
+    assert whole["score"] == report.score == "similarity" and "similarities" in CliRunner().invoke(
+        main, [*args[:-1], "--window", "60"]).stdout
+    (window,) = report.videos[0].windows
+    assert [(r.label, round(r.score, 5)) for r in window.top] == [
+        (r["label"], round(r["score"], 5)) for r in whole["predictions"][0]["top"]]
+
+
 @pytest.mark.parametrize("argv,message", [
     (["--smooth", "3"], "--smooth works on windows"),
     (["--window", "2", "--smooth", "2"], "odd number"),

@@ -121,7 +121,9 @@ class Session:
             pictures = [write_timeline(v, report, folder / f"{Path(v.video).stem}-timeline.png") for v in report.videos]
             segments = [[Path(v.video).name, round(s.start, 2), round(s.end, 2), s.text, round(s.mean_score, 4)]
                         for v in report.videos for s in v.segments]
-            meaning = "probability over the labels, per window; segments: runs of windows with the same best label"
+            meaning = (("cosine similarity of captions to class descriptions" if report.score == "similarity"
+                        else "probability over the labels") + ", per window; segments: runs of windows with the same "
+                       "best label")
             return PageResult(report, json_file, [], meaning, report.untrained, [Path(p) for p in pictures],
                               segments, errors)
         rows = [[Path(p.video).name, i, r.text, round(r.score, 4)] for p in report.predictions for i, r in enumerate(p.top, 1)]

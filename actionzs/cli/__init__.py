@@ -79,14 +79,12 @@ def main(ctx, debug, verbose, quiet):
     import os
 
     from ..console import setup
-    from ..user_config import load_user_config, option_defaults
+    from ..user_config import load_user_config
 
     if quiet and verbose:
         raise click.UsageError("choose one of -q and -v")
     setup(-1 if quiet else verbose)
-    config = load_user_config()
-    ctx.default_map = option_defaults(config)
-    ctx.obj = config
+    ctx.obj = load_user_config()  # the settings in effect (file, environment): checked now, shown in every --help
 
 
 def _register() -> None:

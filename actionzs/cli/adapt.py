@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 
 from .. import defaults
-from ..adapters import ADAPTERS, FROZEN_FEATURE_ADAPTERS
+from ..adapters import ADAPTERS
 from . import completion
 from ..options import STAGES, SCHEDULES, AdaptRequest, CurriculumOptions, TrainConfig
-from .options import (ModelOption, bundle, cache_options, configured_model, field_default, json_flag, prompts_option,
+from .options import (ConfiguredOption, bundle, cache_options, field_default, json_flag, prompts_option,
                       runtime_options, sampling_options)
 
 _CURRICULUM = CurriculumOptions()
@@ -76,7 +76,7 @@ curriculum_options = bundle(
 @click.option("--method", type=click.Choice(list(ADAPTERS)), default=field_default(AdaptRequest, "method"), show_default=True,
               help=ADAPTERS.help())
 @click.option("-l", "--labels", default=None, help="Label set the support classes belong to [default: the folder names].")
-@click.option("-m", "--model", cls=ModelOption, default=None, shell_complete=completion.models,
+@click.option("-m", "--model", cls=ConfiguredOption, setting="model", applies="for --method clip", default=None, shell_complete=completion.models,
               help=f"Base model [default: the method's, {defaults.CLIP_MODEL} or {defaults.XCLIP_MODEL}].")
 @prompts_option
 @sampling_options
@@ -136,7 +136,6 @@ def adapt(support, out, method, labels, model, prompts, sampling, shots, seed, t
                                          lr=train.lr if "lr" in given else None)
     runtime = runtime.resolve()
     runtime.start_workers()
-    model = configured_model(model, method in FROZEN_FEATURE_ADAPTERS)  # the config's CLIP model, as predict uses
     request = AdaptRequest(method=method, model=model, prompts=prompts, sampling=sampling, shots=shots, seed=seed,
                            train=train, checkpoint=checkpoint, restart=restart, curriculum=curriculum)
     with progress("steps") as bar:

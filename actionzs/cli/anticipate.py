@@ -6,7 +6,7 @@ import click
 
 from .. import defaults
 from ..options import CALIBRATIONS, DECODINGS, RECOGNISERS, LLMSettings, Recognition
-from .options import ModelOption, bundle, cache_options, configured_model, device_options, json_output_options
+from .options import ConfiguredOption, bundle, cache_options, device_options, json_output_options
 from .time_options import span_options
 
 
@@ -59,7 +59,7 @@ recognition_options = bundle(
     click.option("--recognise", type=click.Choice(RECOGNISERS), default=_RECOGNITION.method, show_default=True,
                  help="How each segment's verb and noun are found: CLIP over the vocabulary words, or a caption of "
                       "the segment matched to them (MiniLM)."),
-    click.option("-m", "--model", cls=ModelOption, default=None, help=f"CLIP model that recognises each segment [default: {defaults.CLIP_MODEL}]."),
+    click.option("-m", "--model", cls=ConfiguredOption, setting="model", default=None, help=f"CLIP model that recognises each segment [default: {defaults.CLIP_MODEL}]."),
     click.option("--segments", type=click.IntRange(1, 1000), default=_RECOGNITION.segments, show_default=True, help="Observed segments the video is split into."),
     click.option("--captioner", default=None,
                  help=f"Image-to-text model for --recognise caption and --describe [default: {defaults.CAPTIONER}]."),
@@ -114,11 +114,9 @@ def anticipate(video, vocab, observed, pool, llm, recognition, span, settings, r
         raise click.UsageError("-m/--model is the CLIP model of --recognise clip; --recognise caption uses --captioner")
     if observed and span != (None, None):
         raise click.UsageError("--start/--end choose the observed part of a VIDEO; with --observed there is none")
-    recognition = dataclasses.replace(recognition, model=configured_model(recognition.model,
-                                                                          bool(video) and recognition.method == "clip"),
-                                      start=span[0], end=span[1])
+    recognition = dataclasses.replace(recognition, start=span[0], end=span[1])
     runtime = runtime.resolve()
     result = run(video, vocab=vocab, observed=observed, pool=pool, llm=llm, recognition=recognition,
                  settings=settings, runtime=runtime, cache=cache)
-    warnings = ([UNTRAINED_WARNING] if result["untrained_recognition"] else []) + result["warnings"]
+    warnings = ([UNTRAINED_WARNING] if result.untrained_recognition else []) + result.warnings
     output.finish(to_json(result) if output.format == "json" else render_anticipation(result), warnings, [])

@@ -17,12 +17,17 @@ def config(as_json):
       model: ViT-B-32:laion2b_s34b_b79k   # the CLIP model of --method clip
       device: cuda:1                      # auto, cpu, cuda[:N] or mps
       precision: bf16                     # auto, fp32, bf16 or fp16
-      cache: /scratch/actionzs-cache      # features and embeddings ($ACTIONZS_CACHE wins over it)
+      cache: /scratch/actionzs-cache      # features and embeddings
       labels: kinetics400                 # predict's label set
       workers: 4                          # video-decoding processes
       batch_size: 64                      # frames per encoder call
 
-    An option given on the command line always wins over the file.
+    \b
+    Each setting can also come from the environment, which wins over the file:
+      ACTIONZS_MODEL, ACTIONZS_DEVICE, ACTIONZS_PRECISION, ACTIONZS_CACHE, ACTIONZS_LABELS,
+      ACTIONZS_WORKERS, ACTIONZS_BATCH_SIZE
+    An option given on the command line (or a value set in the Python API) wins over both; every
+    --help shows the value in effect beside the option it sets.
     """
     from ..output import render_rows, to_json
     from ..user_config import config_path, effective

@@ -9,7 +9,7 @@ from ..adapters import FROZEN_FEATURE_ADAPTERS
 from ..methods import METHODS
 from . import completion
 from ..options import DECODINGS, HISTORIES, AnticipationOptions, EvalRequest, LLMSettings
-from .options import (ModelOption, CAPTION_OPTIONS, SAMPLING_OPTIONS, bundle, cache_options, caption_options, configured_model,
+from .options import (ConfiguredOption, CAPTION_OPTIONS, SAMPLING_OPTIONS, bundle, cache_options, caption_options,
                       field_default, given_options, json_output_options, prompts_option, runtime_options,
                       sampling_options)
 
@@ -55,7 +55,7 @@ request_options = bundle(
     click.option("--root", type=click.Path(file_okay=False), default=None, help="Dataset folder (class folders of videos)."),
     click.option("--splits", type=click.Path(file_okay=False), default=None,
                  help="Folder of the protocol's split files (e.g. UCF101's ucfTrainTestlist)."),
-    click.option("-m", "--model", cls=ModelOption, default=None, shell_complete=completion.models,
+    click.option("-m", "--model", cls=ConfiguredOption, setting="model", applies="for --method clip", default=None, shell_complete=completion.models,
                  help="Model name or path [default: the method's]."),
     prompts_option,
     click.option("--episodes", type=click.IntRange(min=1), default=None, help="[episodic] number of episodes [default: the protocol's]."),
@@ -124,8 +124,6 @@ def eval_(request, list_protocols, sampling, anticipation, captions, cache, runt
     method = "anticipation" if request.protocol.kind == "anticipation" else (
         request.method_for(bool(captions.captions)))
     _check_options(method, request)
-    uses_clip = request.adapter is None and method == "clip"
-    request = dataclasses.replace(request, model=configured_model(request.model, uses_clip))
     with progress("windows" if request.protocol.kind == "anticipation" else "videos") as bar:
 
         def advance(expected: int | None = None):  # expected: more items announced (the bar's total, for an ETA)
@@ -138,7 +136,7 @@ def eval_(request, list_protocols, sampling, anticipation, captions, cache, runt
         report = evaluate(request, sampling=sampling, captions=captions, anticipation=anticipation, cache=cache,
                           runtime=runtime, on_item=advance)
     warnings = list(data_warnings(report))
-    if report["setup"].get("untrained"):
+    if report.untrained:
         from ..models.tiny import UNTRAINED_WARNING
 
         warnings.insert(0, UNTRAINED_WARNING)

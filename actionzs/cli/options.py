@@ -52,25 +52,24 @@ def videos_given(arguments):
     return found
 
 
-class ModelOption(click.Option):
-    """``-m``: its help also shows the config file's ``model`` when one is set (the value in effect for --method
-    clip), read when the help is drawn, as the other options show their config values."""
+class ConfiguredOption(click.Option):
+    """An option whose value, when not given, comes from the user's settings (config file < environment, see
+    ``user_config``): its help shows the value in effect and where it was set, read when the help is drawn
+    (``setting=``: the settings key; ``applies=``: what it is for, when not every use)."""
+
+    def __init__(self, *args, setting: str, applies: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setting, self.applies = setting, applies
 
     def get_help_record(self, ctx):
+        from ..user_config import in_effect
+
         record = super().get_help_record(ctx)
-        configured = getattr(ctx.find_root().obj, "model", None) if ctx is not None else None
-        if record is None or not configured:
+        root = ctx.find_root().obj if ctx is not None else None
+        shown = in_effect(root, self.setting)
+        if record is None or not shown:
             return record
-        return record[0], f"{record[1]}  [configured: {configured} (config file), for --method clip]"
-
-
-def configured_model(model: str | None, uses_clip: bool) -> str | None:
-    """``-m`` as given; else, for a command running the clip method, the config file's ``model`` (else None: the
-    built-in default)."""
-    if model is not None or not uses_clip:
-        return model
-    context = click.get_current_context(silent=True)
-    return getattr(context.find_root().obj if context else None, "model", None)
+        return record[0], f"{record[1]}  [in effect: {shown}{', ' + self.applies if self.applies else ''}]"
 
 
 def given_options(names) -> list[str]:
@@ -117,7 +116,8 @@ sampling_options = bundle(
 
 def _cache(cache_dir, no_cache):
     """The run's one cache (features, label and sentence embeddings, the converted LLM), passed to every task as
-    an object: --cache-dir, else the config file's ``cache``, else $ACTIONZS_CACHE or ~/.cache/actionzs."""
+    an object: --cache-dir, else the configured one ($ACTIONZS_CACHE, the config file's ``cache``), else
+    ~/.cache/actionzs (``user_config.cache_root``)."""
     from ..cache import FeatureCache, require_writable
 
     if cache_dir and no_cache:
@@ -125,17 +125,16 @@ def _cache(cache_dir, no_cache):
 
         warn(f"--cache-dir {cache_dir} is not used: --no-cache reads and writes no cache")
         cache_dir = None
-    context = click.get_current_context(silent=True)
-    configured = getattr(context.find_root().obj if context else None, "cache", None)
-    cache = FeatureCache(cache_dir or configured, enabled=not no_cache)
+    cache = FeatureCache(cache_dir, enabled=not no_cache)  # None: the configured folder
     if cache.enabled:
-        require_writable(cache.root, "--cache-dir" if cache_dir else "cache folder ($ACTIONZS_CACHE)", directory=True)
+        require_writable(cache.root, "--cache-dir" if cache_dir else "cache folder (actionzs config)", directory=True)
     return cache
 
 
 cache_options = bundle(
     "cache", _cache,
-    click.option("--cache-dir", default=None, help="Feature cache folder [default: $ACTIONZS_CACHE or ~/.cache/actionzs]."),
+    click.option("--cache-dir", cls=ConfiguredOption, setting="cache", default=None,
+                 help="Feature cache folder [default: ~/.cache/actionzs]."),
     click.option("--no-cache", is_flag=True, help="Neither read nor write cached features or text embeddings."),
 )
 
@@ -229,17 +228,21 @@ def _device_only(device):
                     field_default(Runtime, "decode_device"))
 
 
-_device = click.option("--device", default=field_default(Runtime, "device"), show_default=True, metavar="auto|cpu|cuda[:N]|mps",
-                       help="Where models run; auto: the first CUDA GPU, else Apple's MPS, else the CPU.")
+_device = click.option("--device", cls=ConfiguredOption, setting="device", default=field_default(Runtime, "device"),
+                       metavar="auto|cpu|cuda[:N]|mps",
+                       help="Where models run; auto: the first CUDA GPU, else Apple's MPS, else the CPU [default: auto].")
 runtime_options = bundle(
     "runtime", _runtime, _device,
-    click.option("--precision", type=click.Choice(PRECISIONS), default=field_default(Runtime, "precision"), show_default=True,
+    click.option("--precision", cls=ConfiguredOption, setting="precision", type=click.Choice(PRECISIONS),
+                 default=field_default(Runtime, "precision"),
                  help="Video encoding precision; auto: bf16 or fp16 autocast on GPUs, fp32 on CPUs without AMX "
-                      "(where bf16 is slower). Text embeddings are always fp32."),
-    click.option("--batch-size", type=click.IntRange(min=1), default=None,
+                      "(where bf16 is slower). Text embeddings are always fp32 [default: auto]."),
+    click.option("--batch-size", cls=ConfiguredOption, setting="batch_size", type=click.IntRange(min=1),
+                 default=field_default(Runtime, "batch_size"),
                  help=f"Frames per encoder call; frames of several videos share a call [default: "
                       f"{defaults.BATCH_SIZE['cpu']} on CPUs, {defaults.BATCH_SIZE['gpu']} on GPUs]."),
-    click.option("--workers", type=click.IntRange(min=0), default=None,
+    click.option("--workers", cls=ConfiguredOption, setting="workers", type=click.IntRange(min=0),
+                 default=field_default(Runtime, "workers"),
                  help=f"Video-decoding processes beside the model [default: one per spare core, at most "
                       f"{CPU_MAX_WORKERS} when the model runs on the CPU, {GPU_MAX_WORKERS} on a GPU; 0: decode in the "
                       f"main process]."),

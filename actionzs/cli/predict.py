@@ -8,7 +8,7 @@ from .. import defaults
 from ..methods import METHODS
 from ..options import PredictRequest
 from . import completion
-from .options import (CAPTION_OPTIONS, ModelOption, cache_options, caption_options, configured_model, field_default,
+from .options import (CAPTION_OPTIONS, ConfiguredOption, cache_options, caption_options, field_default,
                       given_options, output_options, prompts_option, runtime_options, sampling_options,
                       videos_given)
 from .time_options import span_options, timeline_options
@@ -16,10 +16,10 @@ from .time_options import span_options, timeline_options
 
 @click.command()
 @click.argument("videos", nargs=-1, required=True, type=click.Path(), metavar="VIDEOS...")
-@click.option("-l", "--labels", default=field_default(PredictRequest, "labels"), show_default=True,
-              shell_complete=completion.label_sets,
-              help="Built-in set (ucf101, hmdb51, kinetics400, kinetics600), a file with one label per line, or 'a,b,c'.")
-@click.option("-m", "--model", cls=ModelOption, default=None, shell_complete=completion.models, help="Model name or local path [default: the method's, "
+@click.option("-l", "--labels", cls=ConfiguredOption, setting="labels", default=None, shell_complete=completion.label_sets,
+              help="Built-in set (ucf101, hmdb51, kinetics400, kinetics600), a file with one label per line, or "
+                   f"'a,b,c' [default: {defaults.LABELS}].")
+@click.option("-m", "--model", cls=ConfiguredOption, setting="model", applies="for --method clip", default=None, shell_complete=completion.models, help="Model name or local path [default: the method's, "
                                                    f"{defaults.CLIP_MODEL} for clip].")
 @click.option("--method", type=click.Choice(METHODS.ranking()), default=field_default(PredictRequest, "method"),
               show_default=True, help=METHODS.help(METHODS.ranking()) + " (VideoMAE features rank labels through "
@@ -80,7 +80,6 @@ def predict(videos, labels, model, method, prompts, sampling, span, top_k, outpu
     runtime = runtime.resolve()
     runtime.start_workers()
     inputs = videos_given(videos)
-    model = configured_model(model, method == "clip" and adapter is None)
     sampling = dataclasses.replace(sampling, start=span[0], end=span[1])
     request = PredictRequest(labels=labels, method=method, model=model, prompts=prompts, adapter=adapter,
                              sampling=sampling, captions=captions, top_k=top_k, windowing=timeline.windowing)

@@ -73,8 +73,8 @@ timeline_options = bundle(
     click.option("--smooth-by", type=click.Choice(SMOOTHING), default=None,
                  help=f"[long videos] Moving average or moving median [default: {field_default(Windowing, 'smoothing')}]."),
     click.option("--background", type=click.FloatRange(0.0, 1.0), default=None, metavar="P",
-                 help=f"[long videos] A window whose best probability is under P is 'no action' [default: "
-                      f"{field_default(Windowing, 'background'):g}]."),
+                 help=f"[long videos] A window whose best score (a probability; for --method caption a similarity) "
+                      f"is under P is 'no action' [default: {field_default(Windowing, 'background'):g}]."),
     click.option("--segments", "show_segments", is_flag=True,
                  help="[long videos] Show labelled segments (merged windows) instead of every window."),
     click.option("--timeline", type=click.Path(dir_okay=False), default=None, metavar="FILE",

@@ -21,7 +21,7 @@ from ..text.corpora import class_sentences
 from ..text.labels import LabelSet
 from ..video.inputs import VIDEO_EXTENSIONS
 from .datasets import hmdb51_class_of, ucf101_class_of
-from .metrics import mean_std, summarize
+from .loop import ScoredGroup, run_protocol
 
 _SCHEMES = {"hmdb51": hmdb51_class_of, "ucf101": ucf101_class_of}
 
@@ -112,27 +112,13 @@ def evaluate_captions(videos: CaptionedVideos, labels: LabelSet, request, embedd
     full = CaptionMatcher(labels, sentences, embedder, options.match)
     embeddings = full.embed_videos(videos.captions)  # embedded once, reused by every split
     targets = np.asarray(videos.targets)
-    results = []
+    scored = []
     for name, members, split_labels in groups or [(None, None, labels)]:
         in_split = (np.ones(len(videos.ids), bool) if members is None
                     else np.isin(np.arange(len(videos.ids)), _members(videos, members, protocol.dataset)))
-        class_runs = (protocol.splits(split_labels, runs=request.runs, seed=request.seed)
-                      if protocol.restricts_classes else [list(split_labels.ids)])
-        for test_classes in class_runs:
-            matcher = full.subset(test_classes)
-            mask = in_split & np.isin(targets, test_classes)
-            if not mask.any():
-                raise InputError(f"no captioned video of {name or 'the protocol'}'s test classes")
-            scores = matcher.similarities(embeddings[mask])
-            index = {c: i for i, c in enumerate(test_classes)}
-            metrics = summarize(scores, np.array([index[t] for t in targets[mask]]))
-            metrics["classes"] = list(test_classes)
-            if name:
-                metrics["split"] = name
-            results.append(metrics)
-    top1 = [100 * r["top1"] for r in results]
-    mean, std = mean_std(top1)
-    return {"top1_mean": mean, "top1_std": std, "top1_runs": top1, "runs": results}
+        scored.append(ScoredGroup(name, split_labels, np.where(in_split, targets, ""),
+                                  lambda rows, classes: full.subset(classes).similarities(embeddings[rows])))
+    return run_protocol(protocol, scored, request.runs, request.seed)
 
 
 def _class_by_scheme(video: str, dataset: str, labels: LabelSet) -> str:

@@ -15,7 +15,8 @@ from ..errors import InputError
 from ..provenance import files_digest
 from .datasets import VideoItem, read_label_csv, read_split, scan_layout, validate
 from .episodes import EPISODE_CLASSIFIERS, sample_episodes
-from .metrics import confidence_interval_95, mean_std, summarize
+from .loop import ScoredGroup, run_protocol, top1_over_runs
+from .metrics import confidence_interval_95
 
 
 def split_groups(protocol, splits_dir, labels):
@@ -66,35 +67,33 @@ def evaluate_videos(request, method, labels, templates, sampling, cache=None, on
         adapter, support_summary = _fit_on_support(request, method, labels, sampling, cache, on_video)
         data.append(support_summary)
     groups = split_groups(protocol, request.splits, labels) or [("folder layout", scan_layout(request.root, labels), labels)]
-    results = []
+    scored, episodic = [], []
     for name, items, split_labels in groups:
         present, features, summary = embed_items(items, request.root, method, sampling, cache, on_video)
         data.append({"split": name, "role": "test", **summary})
-        targets = [item.label for item in present]
+        targets = np.array([item.label for item in present])
         if protocol.kind == "episodic":
-            results.append(_episodic(protocol, method.pool(features), targets, request.episodes, request.seed))
-            continue
-        scored = adapter.info.classes if adapter else split_labels
-        all_scores = (adapter.scorer(method) if adapter else method.classifier(split_labels, templates, cache).scores)(features)
-        class_runs = (protocol.splits(split_labels, runs=request.runs, seed=request.seed) if protocol.restricts_classes
-                      else [list(split_labels.ids)])
-        for test_classes in class_runs:
-            missing = [c for c in test_classes if c not in scored.ids]
-            if missing:
-                raise InputError(f"the adapter has no class '{missing[0]}' that protocol {protocol.name} tests")
-            keep = [i for i, t in enumerate(targets) if t in set(test_classes)]
-            scores = all_scores[keep][:, [scored.ids.index(c) for c in test_classes]]
-            index = {c: i for i, c in enumerate(test_classes)}
-            metrics = summarize(scores, np.array([index[targets[i]] for i in keep]))
-            metrics["classes"] = list(test_classes)
-            metrics["split"] = name
-            results.append(metrics)
-    top1 = [100 * r["top1"] for r in results]
-    mean, std = mean_std(top1)
-    out = {"top1_mean": mean, "top1_std": std, "top1_runs": top1, "runs": results, "data": data}
-    if protocol.kind == "episodic":
-        out["ci95"] = results[0]["ci95"]
-    return out
+            episodic.append(_episodic(protocol, method.pool(features), [item.label for item in present], request.episodes,
+                                     request.seed))
+        else:
+            scorer = adapter.scorer(method) if adapter else method.classifier(split_labels, templates, cache).scores
+            scored.append(ScoredGroup(name, split_labels, targets, _columns(scorer(features), adapter, split_labels,
+                                                                           protocol.name)))
+    if episodic:
+        return {**top1_over_runs(episodic), "data": data, "ci95": episodic[0]["ci95"]}
+    return {**run_protocol(protocol, scored, request.runs, request.seed), "data": data}
+
+
+def _columns(all_scores: np.ndarray, adapter, split_labels, protocol: str):
+    """The group's scores over any of its classes (the adapter's classes, or the split's label set)."""
+    scored = adapter.info.classes if adapter else split_labels
+
+    def scores(rows, classes):
+        missing = [c for c in classes if c not in scored.ids]
+        if missing:
+            raise InputError(f"the adapter has no class '{missing[0]}' that protocol {protocol} tests")
+        return all_scores[rows][:, [scored.ids.index(c) for c in classes]]
+    return scores
 
 
 def _fit_on_support(request, method, labels, sampling, cache, on_video):

@@ -104,9 +104,14 @@ class VideoMethod(ABC):
         """Load ``model`` (default: the method's) on ``runtime``'s device (default: the best one here).
         ``captions`` (CaptionOptions) is for methods that read captions."""
         runtime = (runtime or Runtime()).resolve()
-        encoder = cls.load_encoder(model or cls.default_model, runtime.device)
+        encoder = cls.load_encoder(model or cls.model_in_effect(), runtime.device)
         encoder.precision = runtime.precision
         return cls(encoder, runtime)
+
+    @classmethod
+    def model_in_effect(cls) -> str:
+        """The model loaded when none is named: the method's own default."""
+        return cls.default_model
 
     @classmethod
     def templates(cls, prompts: str | None) -> tuple[str | None, list[str]]:

@@ -48,5 +48,12 @@ class ClipMethod(VideoMethod):
     load_encoder = staticmethod(load_clip)
     embed_clips = staticmethod(embed_frames)
 
+    @classmethod
+    def model_in_effect(cls) -> str:
+        """The user's ``model`` setting (config file, $ACTIONZS_MODEL) is the CLIP model; else the built-in one."""
+        from ..user_config import configured
+
+        return configured("model") or cls.default_model
+
     def pool(self, features) -> np.ndarray:
         return pool_video(features).numpy()

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from ..defaults import LLM, cache_dir
+from ..defaults import LLM
+from ..user_config import cache_root
 from ..errors import ModelUnavailableError
 from ..console import info, working
 from . import registry
@@ -28,7 +29,7 @@ def _embedded_gguf() -> Path | None:
 def load_llm(name: str = LLM, device: str = "cpu", cache=None):
     """(model, tokenizer) for a Hugging Face causal LM name or folder, a GGUF file, or the embedded default. A GGUF
     is de-quantised once into ``cache``'s folder (a FeatureCache; default: the default cache folder)."""
-    converted = (Path(cache.root) if cache is not None else cache_dir()) / "llm"
+    converted = (Path(cache.root) if cache is not None else cache_root()) / "llm"
     info(f"loading language model {name} on {device}")
     from transformers import AutoModelForCausalLM, AutoTokenizer
 

@@ -182,7 +182,7 @@ class CaptionRequest:
 class PredictRequest:
     """What ``predict`` ranks: which labels, by which method (or adapter), on how many frames and views."""
 
-    labels: object = defaults.LABELS  # a label-set name, a file, a comma list, or a text.labels.LabelSet
+    labels: object = None  # a label-set name, a file, a comma list, or a LabelSet; None: as configured, else ucf101
     method: str = defaults.METHOD
     model: str | None = None  # default: the method's own
     prompts: str | None = None

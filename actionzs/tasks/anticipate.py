@@ -5,12 +5,13 @@ from __future__ import annotations
 from ..defaults import CAPTIONER, EMBEDDER, LLM
 from ..runtime import Runtime
 from ..errors import InputError
+from ..anticipation.report import AnticipationReport
 from ..options import Recognition
 
 
 def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm: str = LLM,
                recognition: Recognition = Recognition(), settings=None, embedder: str = EMBEDDER,
-               runtime: Runtime = Runtime(), cache=None) -> dict:
+               runtime: Runtime = Runtime(), cache=None) -> AnticipationReport:
     """Recognise the observed actions (or take them as text), pick in-context examples from ``pool``, prompt the LLM.
 
     ``recognition`` says how a video's segments are named (CLIP over the vocabulary, or captions matched to it);
@@ -56,12 +57,13 @@ def anticipate(video=None, *, vocab, observed: str | None = None, pool=None, llm
     captions = [p.caption for p in parts] if recognition.describe and parts else None
     sequences = LLMAnticipator(language_model, tokenizer, vocabulary, settings).predict(
         actions, examples, candidates, captions=captions)
-    return {"video": str(video) if video else None, "observed": [list(a) for a in actions],
-            "segments": [p.as_dict() for p in parts], "recognised_by": recognition.method if parts else None,
-            "examples": len(examples), "llm": llm, "decoding": "rank" if candidates else "generate",
-            "untrained_recognition": untrained, "warnings": [f"--observed: {n}" for n in notes],
-            "settings": settings.as_dict(), "provenance": provenance([video, vocab, pool], {"seed": settings.seed}),
-            "future": [[list(a) for a in seq] for seq in sequences]}
+    return AnticipationReport.model_validate({
+        "video": str(video) if video else None, "observed": [list(a) for a in actions],
+        "segments": [p.as_dict() for p in parts], "recognised_by": recognition.method if parts else None,
+        "examples": len(examples), "llm": llm, "decoding": "rank" if candidates else "generate",
+        "untrained_recognition": untrained, "warnings": [f"--observed: {n}" for n in notes],
+        "settings": settings.as_dict(), "provenance": provenance([video, vocab, pool], {"seed": settings.seed}),
+        "future": [[list(a) for a in seq] for seq in sequences]})
 
 
 def _recognise(video, vocabulary, recognition: Recognition, embedder: str, runtime: Runtime, cache=None):

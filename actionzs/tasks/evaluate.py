@@ -12,6 +12,7 @@ from pathlib import Path
 from .. import __version__
 from ..runtime import Runtime
 from ..errors import InputError
+from ..eval.report import EvalReport
 from ..options import AnticipationOptions, CaptionOptions, EvalRequest, Sampling
 
 
@@ -25,7 +26,7 @@ def protocol_header(request: EvalRequest, **extra) -> dict:
 
 def evaluate(request: EvalRequest, *, sampling: Sampling = Sampling(), captions: CaptionOptions | None = None,
              anticipation: AnticipationOptions | None = None, cache=None, runtime: Runtime = Runtime(),
-             on_item=None) -> dict:
+             on_item=None) -> EvalReport:
     """The report of ``request``: ``protocol``, ``setup`` (everything needed to reproduce it) and ``result``.
     ``on_item()`` is called for each video or window evaluated; ``on_item(expected=n)`` announces n more."""
     from ..provenance import provenance
@@ -40,12 +41,12 @@ def evaluate(request: EvalRequest, *, sampling: Sampling = Sampling(), captions:
         inputs += captions.captions
     else:  # the evaluated videos' digest is in each split's data summary
         report = evaluate_videos(request, sampling, cache, runtime, on_item)
-    report["provenance"] = provenance(inputs, {"seed": report["protocol"]["seed"]})
+    report.provenance = provenance(inputs, {"seed": report.protocol.seed})
     return report
 
 
 def evaluate_videos(request: EvalRequest, sampling: Sampling = Sampling(), cache=None, runtime: Runtime = Runtime(),
-                    on_item=None) -> dict:
+                    on_item=None) -> EvalReport:
     """A video method (or an adapter) on the dataset under ``request.root``; features come from the cache."""
     from ..adapters.base import load_adapter
     from ..eval.video_eval import evaluate_videos as run
@@ -73,11 +74,12 @@ def evaluate_videos(request: EvalRequest, sampling: Sampling = Sampling(), cache
              "templates": templates, "views": method.setup(sampling), "runtime": method.runtime.as_dict(), "root": str(request.root),
              "splits": str(request.splits) if request.splits else None,
              "adapter": str(request.adapter) if request.adapter is not None else None, "actionzs": __version__}
-    return {"protocol": protocol_header(request, **({"episodes": request.episodes} if request.episodes else {})),
-            "setup": setup, "result": result}
+    return EvalReport.model_validate({"protocol": protocol_header(request, **({"episodes": request.episodes}
+                                                                              if request.episodes else {})),
+                                      "setup": setup, "result": result})
 
 
-def evaluate_captions(request: EvalRequest, captions: CaptionOptions, cache=None) -> dict:
+def evaluate_captions(request: EvalRequest, captions: CaptionOptions, cache=None) -> EvalReport:
     """Zero-shot evaluation from observers' captions files (every captioned video of the dataset)."""
     from ..eval.caption_eval import captioned_videos, evaluate_captions as run, read_video_labels
     from ..eval.video_eval import split_groups
@@ -109,11 +111,11 @@ def evaluate_captions(request: EvalRequest, captions: CaptionOptions, cache=None
              "match": captions.match.as_dict(), "num_videos": len(videos.ids), "actionzs": __version__,
              "splits": str(request.splits) if request.splits else None,
              "video_labels": str(request.video_labels) if request.video_labels else None}
-    return {"protocol": protocol_header(request), "setup": setup, "result": result}
+    return EvalReport.model_validate({"protocol": protocol_header(request), "setup": setup, "result": result})
 
 
 def evaluate_anticipation(request: EvalRequest, options: AnticipationOptions = AnticipationOptions(),
-                          on_item=None, runtime: Runtime = Runtime(), cache=None) -> dict:
+                          on_item=None, runtime: Runtime = Runtime(), cache=None) -> EvalReport:
     """Ego4D LTA text: baselines and (unless ``options.llm`` is None) the LLM method, per history."""
     from ..anticipation.data import Vocabulary
     from ..anticipation.evaluate import evaluate_anticipation as run
@@ -135,5 +137,6 @@ def evaluate_anticipation(request: EvalRequest, options: AnticipationOptions = A
             for h in histories]
     setup = {"llm": options.llm, "embedder": options.embedder if options.llm else None,
              "settings": settings.as_dict(), "actionzs": __version__}
-    return {"protocol": protocol_header(request, folds=folds, subset600=options.subset, limit=options.limit),
-            "setup": setup, "result": {"histories": runs}}
+    return EvalReport.model_validate({"protocol": protocol_header(request, folds=folds, subset600=options.subset,
+                                                                  limit=options.limit),
+                                      "setup": setup, "result": {"histories": runs}})

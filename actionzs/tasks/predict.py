@@ -14,7 +14,7 @@ from ..errors import InputError
 from ..options import PredictRequest, Sampling
 from ..models.tiny import UNTRAINED_WARNING
 from ..provenance import provenance
-from ..ranking import Ranked, ReportHeader, rank
+from ..ranking import Ranked, ReportHeader, softmax, top_k as top_k_of
 from ..runtime import Runtime
 from ..text.labels import LabelSet, load_labels
 from ..video.memory import as_source
@@ -60,6 +60,13 @@ class VideoClassifier:
         """Features ``[N, ...]`` -> logits ``[N, C]`` (a softmax over classes gives probabilities)."""
         return self._score(np.asarray(features))
 
+    def shown_scores(self, features: np.ndarray) -> np.ndarray:
+        """What reports show, videos and windows alike: probabilities (a softmax of the logits), or, for a method
+        without a learned temperature (``score_kind`` "similarity"), its similarities."""
+        if self.score_kind == "similarity":
+            return np.asarray(self._similarity(np.asarray(features)), dtype=np.float64)
+        return softmax(np.asarray(self.scores(features), dtype=np.float64))
+
     def __call__(self, videos: Sequence[str | Path], top_k: int = TOP_K,
                  on_video: Callable[[str], None] | None = None) -> PredictReport:
         _check_request(videos, top_k)
@@ -74,9 +81,9 @@ class VideoClassifier:
             if error:
                 report.errors.append({"video": path, "error": error})
             else:
-                shown = self._similarity if self.score_kind == "similarity" else self.scores
+                values = self.shown_scores(np.asarray(features)[None])[0]
                 report.predictions.append(VideoPrediction(
-                    video=path, top=rank(shown(np.asarray(features)[None])[0], self.classes, top_k, self.score_kind)))
+                    video=path, top=top_k_of(values, self.classes.ids, self.classes.texts, top_k)))
         report.provenance = provenance([*self.input_files, *(p.video for p in report.predictions)])
         return report
 
@@ -94,14 +101,17 @@ class ZeroShotClassifier(VideoClassifier):
     """``ZeroShotClassifier("ViT-B-16:openai", "ucf101")``: rank ``labels`` with a zero-shot ``method``.
 
     ``method``: a name of ``methods.METHODS``; ``model``: its model (default: the method's own); ``captions``:
-    CaptionOptions for the caption method; ``cache``: a FeatureCache (features and label embeddings)."""
+    CaptionOptions for the caption method; ``cache``: a FeatureCache (features and label embeddings). ``labels`` and
+    ``model`` left None are the user's settings (config file, environment), else the built-in defaults."""
 
-    def __init__(self, model: str | None = None, labels: str | LabelSet = LABELS, *, method: str = "clip",
+    def __init__(self, model: str | None = None, labels: str | LabelSet | None = None, *, method: str = "clip",
                  prompts: str | None = None, sampling: Sampling = Sampling(), captions=None, cache=None,
                  runtime: Runtime = Runtime()):
         from ..methods import METHODS
 
-        classes = labels if isinstance(labels, LabelSet) else load_labels(labels)
+        from ..user_config import configured
+
+        classes = labels if isinstance(labels, LabelSet) else load_labels(labels if labels is not None else (configured("labels") or LABELS))
         kind = METHODS.load(method)
         prompt_name, templates = kind.templates(prompts)
         video_method = kind.load(model, runtime, captions)

@@ -60,7 +60,7 @@ def _figure(video: VideoTimeline, report: TimelineReport, rows: int = ROWS):
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    probs = np.asarray(video.probabilities)
+    probs = np.asarray(video.scores)
     shown = np.argsort(-probs.max(axis=0), kind="stable")[: min(rows, probs.shape[1])]
     names = [report.class_texts[i] for i in shown]
     windows = [TimeWindow(w.start, w.end) for w in video.windows]
@@ -85,7 +85,7 @@ def _figure(video: VideoTimeline, report: TimelineReport, rows: int = ROWS):
     heat.xaxis.set_major_formatter(FuncFormatter(lambda x, _: clock(x)))
     heat.set_xlim(0, edges[-1])
     heat.set_xlabel("video time")
-    fig.colorbar(mesh, ax=[band, heat], label="probability", fraction=0.025, pad=0.01)
+    fig.colorbar(mesh, ax=[band, heat], label=report.score, fraction=0.025, pad=0.01)
     title = f"{Path(video.video).name}: {report.method} ({report.model}), windows of {report.window:g} s every {report.hop:g} s"
     if report.untrained:
         title += "\nUNTRAINED TEST MODEL: not predictions"

@@ -18,7 +18,7 @@ def render_timeline(report: TimelineReport, fmt: str, segments_only: bool = Fals
     lines = ["UNTRAINED TEST MODEL: the scores below are not predictions."] if report.untrained and report.videos else []
     for video in report.videos:
         lines.append(f"{video.video}  ({clock(video.duration)}, {len(video.windows)} windows of {report.window:g} s "
-                     f"every {report.hop:g} s; scores are probabilities)")
+                     f"every {report.hop:g} s; scores are {_meaning(report)})")
         if segments_only:
             if not video.segments:
                 lines.append(f"  no segment above --background {report.background:g}")
@@ -75,3 +75,7 @@ class VideoClock:
 
     def __exit__(self, *exc) -> None:
         self.bar.close()
+
+
+def _meaning(report) -> str:
+    return "probabilities" if report.score == "probability" else "similarities, not probabilities"

@@ -15,13 +15,14 @@ class WindowResult(BaseModel):
 
 
 class Segment(BaseModel):
-    """A stretch of time given one label; scores are that label's smoothed per-window probabilities."""
+    """A stretch of time given one label; scores are that label's smoothed per-window scores (probabilities, or
+    similarities where the report's ``score`` says so)."""
 
     label: str
     text: str
     start: float
     end: float
-    mean_score: float = Field(description="the label's smoothed probability, averaged over the segment's windows")
+    mean_score: float = Field(description="the label's smoothed score, averaged over the segment's windows")
     max_score: float
     windows: int
 
@@ -33,7 +34,7 @@ class VideoTimeline(BaseModel):
     duration: float = Field(description="seconds")
     windows: list[WindowResult]
     segments: list[Segment]
-    probabilities: list[list[float]] | None = Field(default=None, exclude=True)  # [W, C] smoothed, for plots
+    scores: list[list[float]] | None = Field(default=None, exclude=True)  # [W, C] smoothed, for plots
 
 
 class TimelineReport(ReportHeader):
@@ -44,7 +45,7 @@ class TimelineReport(ReportHeader):
     hop: float = Field(description="seconds between window starts")
     smooth: int = Field(description="windows in the centred smoothing run (1: none)")
     smoothing: str
-    background: float = Field(description="a window whose best smoothed probability is below this is no action")
+    background: float = Field(description="a window whose best smoothed score is below this is no action")
     classes: list[str] = Field(default_factory=list, description="label ids, the columns of the scores")
     class_texts: list[str] = Field(default_factory=list, description="the labels' texts, in the same order")
     videos: list[VideoTimeline] = Field(default_factory=list)

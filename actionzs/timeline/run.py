@@ -13,7 +13,7 @@ from ..errors import InputError, VideoError
 from ..models.tiny import UNTRAINED_WARNING
 from ..options import Windowing
 from ..provenance import provenance
-from ..ranking import softmax, top_k as best
+from ..ranking import top_k as best
 from ..video import open_video
 from ..video.memory import content_digest, exists
 from ..video.span import part
@@ -35,18 +35,19 @@ def timeline(classifier, videos: Sequence[str | Path], windowing: Windowing, top
                             num_classes=len(classes), window=windowing.window, hop=windowing.step,
                             smooth=windowing.smooth, smoothing=windowing.smoothing, background=windowing.background,
                             sampling=method.setup(classifier.sampling), prompts=classifier.prompts,
-                            untrained=method.untrained, runtime=method.runtime.as_dict(), classes=list(classes.ids),
+                            untrained=method.untrained, score=classifier.score_kind, runtime=method.runtime.as_dict(),
+                            classes=list(classes.ids),
                             class_texts=list(classes.texts))
     if report.untrained:
         report.warnings.append(UNTRAINED_WARNING)
     _embed_share(classifier, videos, windowing, on_time)
     for video in videos:
         try:
-            duration, windows, logits = window_logits(classifier, Path(video), windowing, on_time)
+            duration, windows, values = window_scores(classifier, Path(video), windowing, on_time)
         except VideoError as exc:
             report.errors.append({"video": str(video), "error": str(exc)})
             continue
-        report.videos.append(_video_timeline(str(video), duration, windows, logits, classes, windowing, top_k))
+        report.videos.append(_video_timeline(str(video), duration, windows, values, classes, windowing, top_k))
     report.provenance = provenance([*classifier.input_files, *(v.video for v in report.videos)])
     return report
 
@@ -65,14 +66,15 @@ def _embed_share(classifier, videos, windowing: Windowing, on_time: OnTime | Non
                          "drop --no-cache (across nodes, give every node the same --cache-dir on a shared filesystem)")
     for video in launch.share(list(videos)):
         try:
-            window_logits(classifier, Path(video), windowing, on_time)
+            window_scores(classifier, Path(video), windowing, on_time)
         except VideoError:
             pass  # said once, by the pass over all videos
     launch.barrier()
 
 
-def window_logits(classifier, path: Path, windowing: Windowing, on_time: OnTime | None = None):
-    """(duration, windows, logits ``[W, C]``) of one video, window features read from or written to the cache."""
+def window_scores(classifier, path: Path, windowing: Windowing, on_time: OnTime | None = None):
+    """(duration, windows, scores ``[W, C]``) of one video, window features read from or written to the cache; the
+    scores mean what they mean for a whole video (``classifier.shown_scores``: probabilities or similarities)."""
     method, sampling, cache = classifier.method, classifier.sampling, classifier.cache
     cache_key = method.window_cache_key
     if not exists(path):
@@ -91,7 +93,7 @@ def window_logits(classifier, path: Path, windowing: Windowing, on_time: OnTime 
                 features = method.window_features(video, chunk, sampling)
                 if digest:
                     cache.put(digest, cache_key, entry, features)
-            parts.append(classifier.scores(features))
+            parts.append(classifier.shown_scores(features))
             if on_time:
                 on_time(str(path), chunk[-1].end, duration)
     origin = getattr(video, "origin", 0.0)  # times of the whole video, as a player shows them
@@ -99,10 +101,10 @@ def window_logits(classifier, path: Path, windowing: Windowing, on_time: OnTime 
     return duration + origin, shifted, np.concatenate(parts)
 
 
-def _video_timeline(video, duration, windows, logits, classes, windowing: Windowing, top_k: int) -> VideoTimeline:
-    probs = smooth(softmax(np.asarray(logits, dtype=np.float64)), windowing.smooth, windowing.smoothing)
+def _video_timeline(video, duration, windows, values, classes, windowing: Windowing, top_k: int) -> VideoTimeline:
+    probs = smooth(np.asarray(values, dtype=np.float64), windowing.smooth, windowing.smoothing)
     rows = [WindowResult(start=round(window.start, 3), end=round(window.end, 3),
                          top=best(p, classes.ids, classes.texts, top_k)) for window, p in zip(windows, probs)]
     found = segments(probs, windows, duration, classes.ids, classes.texts, windowing.background)
     return VideoTimeline(video=video, duration=round(duration, 3), windows=rows, segments=found,
-                         probabilities=probs.tolist())
+                         scores=probs.tolist())

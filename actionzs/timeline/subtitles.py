@@ -1,5 +1,5 @@
 """Segments as subtitles a video player shows (SRT or WebVTT), written by pysubs2: each labelled segment is one
-cue, its text the label and its mean probability."""
+cue, its text the label and its mean score (a probability, or a similarity for the caption method)."""
 
 from __future__ import annotations
 
