@@ -7,7 +7,6 @@ D the encoder's embedding size. Methods decide how to pool them.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -17,9 +16,9 @@ import torch
 from .cache import FeatureCache
 from .console import info
 from .defaults import BATCH_SIZE, DECODE_STALL_S
-from .errors import ActionzsError, InputError, VideoError
+from .errors import ActionzsError, VideoError
 from .options import Sampling
-from .launch import ShareProgress, current as current_launch
+from .launch import ShareProgress, current as current_launch, launched_processes, require_shared_cache
 from .runtime import worker_context
 from .video import multiview_indices, open_video, prepare
 from .video.memory import content_digest, exists, is_memory
@@ -71,7 +70,7 @@ def extract(
     process counting every process's videos on ``on_video``; then all read every video's features back."""
     cache = cache or FeatureCache(enabled=False)
     paths = [str(path) for path in paths]
-    launch = current_launch() if os.environ.get("WORLD_SIZE", "1") not in ("", "1") else None
+    launch = current_launch() if launched_processes() > 1 else None
     failed = _embed_share(paths, key, sampling, decode, embed, cache, batch_size, workers, stall_s, launch,
                           on_video) if launch and launch.sharded else {}
     plan = [(path, None, failed[path], False) if path in failed else _locate(path, cache, key, sampling.key)
@@ -93,9 +92,7 @@ def extract(
 def _embed_share(paths, key, sampling, decode, embed, cache, batch_size, workers, stall_s, launch,
                  on_video) -> dict[str, str]:
     """This process's share of ``paths`` (``launch.mine``) embedded into the cache; every process's error lines."""
-    if not cache.enabled:
-        raise InputError(f"--no-cache: the {launch.processes} processes of this launch meet in the feature cache; "
-                         "drop --no-cache (across nodes, give every node the same --cache-dir on a shared filesystem)")
+    require_shared_cache(cache.enabled)
     progress = ShareProgress(launch, cache.root, (lambda n: [on_video("") for _ in range(n)]) if on_video else None)
     mine = [_locate(path, cache, key, sampling.key) for i, path in enumerate(paths) if launch.mine(i)]
     errors = {path: error for path, _, error, _ in mine if error is not None}

@@ -13,11 +13,15 @@ import contextlib
 import functools
 import json
 import os
+import shutil
+import socket
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Callable, Sequence, TypeVar
+
+from .errors import InputError
 
 T = TypeVar("T")
 WAIT = timedelta(hours=24)  # how long a process waits for the others at a meeting (a share can take hours)
@@ -76,10 +80,22 @@ def _state():
 
 
 @functools.lru_cache(maxsize=1)
+def launched_processes() -> int:
+    """How many processes the launcher started (its environment, no set-up): 1 without a launcher."""
+    return int(os.environ.get("WORLD_SIZE", "1") or 1)
+
+
+def require_shared_cache(enabled: bool) -> None:
+    """Under a launch the processes meet in the feature cache, so running without one is refused in one line."""
+    if not enabled and launched_processes() > 1:
+        raise InputError(f"--no-cache: the {launched_processes()} processes of this launch meet in the feature "
+                         "cache; drop --no-cache (across nodes, give every node the same --cache-dir on a shared "
+                         "filesystem)")
+
+
 def current() -> Launch:
     """This process's place in the launch (read from the launcher's environment; one process without one)."""
-    processes = int(os.environ.get("WORLD_SIZE", "1") or 1)
-    if processes <= 1:
+    if launched_processes() <= 1:
         return Launch()
     import socket
 
@@ -96,7 +112,7 @@ def is_main_process() -> bool:
 
 def process_label() -> str:
     """``process R of N`` (counted from 1), from the launcher's environment."""
-    return f"process {int(os.environ.get('RANK', '0') or 0) + 1} of {os.environ.get('WORLD_SIZE', '1') or 1}"
+    return f"process {int(os.environ.get('RANK', '0') or 0) + 1} of {launched_processes()}"
 
 
 def local_rank() -> int:
@@ -110,8 +126,10 @@ class ShareProgress:
 
     def __init__(self, launch: Launch, folder: Path, report: Callable[[int], None] | None):
         self.launch, self.report, self.shown = launch, report, 0
-        token = launch.gather(f"{os.getpid()}-{time.time_ns()}" if launch.is_main else None)[0]
+        token = launch.gather(f"{socket.gethostname()}-{os.getpid()}-{time.time_ns()}" if launch.is_main else None)[0]
         self.folder = Path(folder) / "launch" / token
+        if launch.is_main:
+            _sweep_killed_launches(self.folder.parent)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.done = 0
 
@@ -144,8 +162,26 @@ class ShareProgress:
     def close(self) -> None:
         self.launch.barrier()
         if self.launch.is_main:
-            import shutil
-
             shutil.rmtree(self.folder, ignore_errors=True)
             with contextlib.suppress(OSError):
                 self.folder.parent.rmdir()  # the launch folder, when no other launch is running
+
+
+def _sweep_killed_launches(folder: Path) -> None:
+    """Remove the progress folders of launches whose main process ran on this machine and is gone (killed): a
+    folder of another machine's launch is left alone, as its process cannot be seen from here."""
+    host = socket.gethostname()
+    for old in folder.glob("*-*-*"):
+        name, pid, _ = old.name.rsplit("-", 2)
+        if name == host and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from pathlib import Path
 
 import click
@@ -96,7 +95,7 @@ def render_predictions(report, fmt: str) -> str:
         lines.append("UNTRAINED TEST MODEL: the scores below are not predictions.")
     similarity = report.score == "similarity"
     if report.predictions:
-        lines.append(f"scores: cosine similarity of captions to class descriptions (higher is closer; not a probability)"
+        lines.append("scores: cosine similarity of captions to class descriptions (higher is closer; not a probability)"
                      if similarity else f"scores: probability over the {report.num_classes} labels")
     for pred in report.predictions:
         lines.append(pred.video)

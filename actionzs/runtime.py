@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, replace
 
 from .defaults import BATCH_SIZE
 from .errors import InputError
-from .launch import local_rank
+from .launch import launched_processes, local_rank
 
 DEVICES = ("auto", "cpu", "cuda", "mps")  # cuda may carry an index: cuda:1
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
@@ -110,7 +110,7 @@ class Runtime:
     def as_dict(self) -> dict:
         """What reports record; under a launcher also how many processes ran and the device of each."""
         out = asdict(self)
-        if os.environ.get("WORLD_SIZE", "1") not in ("", "1"):
+        if launched_processes() > 1:
             from .launch import current
 
             launch = current()

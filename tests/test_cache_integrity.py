@@ -6,7 +6,6 @@ stray file behind the next writer. Models are tiny and UNTRAINED; nothing here i
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys

@@ -4,7 +4,6 @@ what their scores mean and how they were made; the user config file; -q/-v. Tiny
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path

@@ -85,13 +85,6 @@ def test_predict_on_two_processes_equals_one_and_a_killed_launch_resumes(clips, 
     assert again.stderr.count("wrote ") == 1 and again.stderr.count("warning: untrained") == 1  # one voice
     assert not list(cache.glob("launch/*"))
 
-    cache2 = tmp_path / "fresh-cache"
-    fresh = launch("-v", "predict", folder, *TINY, "--labels", "ucf101", "--json", cache=cache2)
-    assert fresh.returncode == 0, fresh.stderr[-3000:]
-    same_results(one, json.loads(fresh.stdout))
-    counts = embedded_by_process(fresh.stderr)
-    assert sum(counts.values()) == total and abs(counts[1] - counts[2]) <= 1  # each process about half
-
 
 def test_eval_on_two_processes_gives_the_report_of_one(data_dir, tmp_path):
     root = tmp_path / "UCF-101"
@@ -104,11 +97,13 @@ def test_eval_on_two_processes_gives_the_report_of_one(data_dir, tmp_path):
     args = ["eval", "-p", "ucf101-zs-split1", "--root", root, "--splits", splits, *TINY]
     single = run(*args, "--out-dir", tmp_path / "one")
     assert single.exit_code == 0, single.output
-    two = launch(*args, "--out-dir", tmp_path / "two", cache=tmp_path / "cache")
+    two = launch("-v", *args, "--out-dir", tmp_path / "two", cache=tmp_path / "launch-cache")
     assert two.returncode == 0, two.stderr[-3000:]
     one_report = json.loads((tmp_path / "one" / "report.json").read_text())
     two_report = json.loads((tmp_path / "two" / "report.json").read_text())
     assert two_report["result"] == one_report["result"] and one_report["result"]["runs"][0]["num_videos"] >= 5
+    counts = embedded_by_process(two.stderr)  # a fresh cache: every video embedded once, each process about half
+    assert sum(counts.values()) == one_report["result"]["data"][0]["evaluated"] and abs(counts[1] - counts[2]) <= 1
     assert sorted(p.name for p in (tmp_path / "two").iterdir()) == sorted(p.name for p in (tmp_path / "one").iterdir())
 
 
@@ -165,11 +160,29 @@ def test_the_main_process_counts_every_process_share(tmp_path):
     assert sum(seen) == 7 and progress.show() == 7
 
 
+def test_a_new_launch_sweeps_the_progress_of_killed_launches_on_its_machine_only(tmp_path):
+    import socket
+
+    from actionzs.launch import Launch, ShareProgress
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    host = socket.gethostname()
+    killed, running, elsewhere = (tmp_path / "launch" / name for name in (
+        f"{host}-{gone.stdout.strip()}-1", f"{host}-{os.getpid()}-2", f"another-host-{gone.stdout.strip()}-3"))
+    for folder in (killed, running, elsewhere):
+        folder.mkdir(parents=True)
+        (folder / "0.json").write_text("5")
+    progress = ShareProgress(Launch(1, 0), tmp_path, None)
+    assert not killed.exists() and running.exists() and elsewhere.exists() and progress.folder.is_dir()
+    progress.close()
+    assert not progress.folder.exists() and running.exists()
+
+
 def test_long_video_windows_are_shared_too(clips, tmp_path):
     args = ["predict", clips[0], clips[1], clips[2], *TINY, "--labels", "ucf101", "--window", "2", "--json"]
     single = run(*args)
     assert single.exit_code == 0, single.output
-    two = launch(*args, cache=tmp_path / "cache")
+    two = launch(*args, cache=tmp_path / "launch-cache")  # not the in-process run's cache
     assert two.returncode == 0, two.stderr[-3000:]
     same_results(json.loads(single.stdout), json.loads(two.stdout))
 
@@ -185,8 +198,10 @@ def test_adapt_on_two_processes_writes_the_adapter_of_one(method, data_dir, tmp_
     args = ["adapt", support, "--method", method, *TINY]
     single = run(*args, "-o", tmp_path / "one")
     assert single.exit_code == 0, single.output
-    two = launch(*args, "-o", tmp_path / "two", cache=tmp_path / "cache")
+    two = launch("-v", *args, "-o", tmp_path / "two", cache=tmp_path / "launch-cache")  # not the in-process one's
     assert two.returncode == 0, two.stderr[-3000:]
+    counts = embedded_by_process(two.stderr)
+    assert sum(counts.values()) == len(list(support.glob("*/*.avi"))) and abs(counts[1] - counts[2]) <= 1
     one_weights, two_weights = load_file(tmp_path / "one" / "weights.safetensors"), load_file(tmp_path / "two" / "weights.safetensors")
     assert one_weights.keys() == two_weights.keys()
     for name in one_weights:

@@ -1,14 +1,19 @@
 """README checked by running it: every command of a ```` ```bash offline ```` block runs as written, from a
 folder holding the repo's examples/ (with the example clips made), with the UNTRAINED test model
-random:openclip-tiny as the configured default CLIP model, since no real weights can be downloaded here."""
+random:openclip-tiny as the configured default CLIP model, since no real weights can be downloaded here.
+The first command runs in bash through the installed ``actionzs`` script; the others are split as a shell splits
+them and run in this process (a fresh interpreter per command would only add its start-up)."""
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import run
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -40,10 +45,19 @@ def workdir(tmp_path_factory):
 
 
 @pytest.mark.parametrize("command", offline_commands())
-def test_readme_command_runs(workdir, command):
-    env = {**os.environ, "ACTIONZS_CONFIG": str(workdir / "config.yaml"),
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    done = subprocess.run(["bash", "-c", command], cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, f"{command}\n{done.stderr}"
-    assert "Traceback" not in done.stderr
-    assert done.stdout.strip() or " --out " in command  # results on stdout, or in the file named
+def test_readme_command_runs(workdir, command, monkeypatch):
+    config = {"ACTIONZS_CONFIG": str(workdir / "config.yaml")}
+    if command == offline_commands()[0]:
+        env = {**os.environ, **config, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+        done = subprocess.run(["bash", "-c", command], cwd=workdir, env=env, capture_output=True, text=True,
+                              timeout=600)
+        code, stdout, stderr = done.returncode, done.stdout, done.stderr
+    else:
+        monkeypatch.chdir(workdir)
+        words = shlex.split(command, comments=True)
+        assert words[0] == "actionzs"
+        done = run(*words[1:], env=config)  # an exception fails the test with its traceback
+        code, stdout, stderr = done.exit_code, done.stdout, done.stderr
+    assert code == 0, f"{command}\n{stderr}"
+    assert "Traceback" not in stderr
+    assert stdout.strip() or " --out " in command  # results on stdout, or in the file named

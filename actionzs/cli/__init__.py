@@ -76,8 +76,6 @@ def main(ctx, debug, verbose, quiet):
     Shell completion (bash; zsh and fish alike, see README):
       eval "$(_ACTIONZS_COMPLETE=bash_source actionzs)"
     """
-    import os
-
     from ..console import setup
     from ..user_config import load_user_config
 

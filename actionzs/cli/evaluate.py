@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from .. import defaults
 from ..adapters import FROZEN_FEATURE_ADAPTERS
 from ..methods import METHODS
 from . import completion
@@ -99,7 +98,6 @@ def eval_(request, list_protocols, sampling, anticipation, captions, cache, runt
       actionzs eval -p hmdb51-truze --captions ... --corpus class_texts/ --no-own-descriptions \\
           --append-class-name --combine concat --aggregate max --no-center
     """
-    import dataclasses
 
     from ..errors import InputError
     from ..eval.protocols import available_protocols, load_protocol

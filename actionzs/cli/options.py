@@ -119,7 +119,9 @@ def _cache(cache_dir, no_cache):
     an object: --cache-dir, else the configured one ($ACTIONZS_CACHE, the config file's ``cache``), else
     ~/.cache/actionzs (``user_config.cache_root``)."""
     from ..cache import FeatureCache, require_writable
+    from ..launch import require_shared_cache
 
+    require_shared_cache(not no_cache)  # before any model loads: every process says it at once
     if cache_dir and no_cache:
         from ..output import warn
 

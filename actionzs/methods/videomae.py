@@ -3,7 +3,6 @@ curriculum``) scored through a fitted head: an adapter, or the logistic regressi
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import torch

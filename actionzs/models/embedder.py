@@ -7,7 +7,6 @@ offline. Any other sentence-transformers name or local path also works.
 from __future__ import annotations
 
 import dataclasses
-import os
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ import numpy as np
 from ..cache import read_checked, write_checked
 from ..defaults import EMBEDDER
 from ..console import info, progress
-from ..launch import ShareProgress, current as current_launch
+from ..launch import ShareProgress, current as current_launch, launched_processes
 from . import registry
 
 
@@ -45,7 +44,7 @@ class SentenceEmbedder:
             found = read_checked(path, key)
             if found is not None and len(found) == len(texts):
                 return found
-        launch = current_launch() if path is not None and os.environ.get("WORLD_SIZE", "1") not in ("", "1") else None
+        launch = current_launch() if path is not None and launched_processes() > 1 else None
         with progress("sentences", len(texts), "embedding sentences") as bar:
             if launch is not None and launch.sharded:
                 out = self._encode_shared(texts, path, key, launch, bar, batch_size)

@@ -3,7 +3,6 @@ chunks so that changing the smoothing or the threshold recomputes nothing, and m
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -55,15 +54,13 @@ def timeline(classifier, videos: Sequence[str | Path], windowing: Windowing, top
 def _embed_share(classifier, videos, windowing: Windowing, on_time: OnTime | None) -> None:
     """Under a launcher of N processes: each one first computes the window features of every N-th video into the
     cache, so that the pass over all videos reads them (see ``launch``)."""
-    if os.environ.get("WORLD_SIZE", "1") in ("", "1"):
-        return
-    from ..launch import current
+    from ..launch import current, launched_processes, require_shared_cache
 
-    launch = current()
+    if launched_processes() <= 1:
+        return
     cache = classifier.cache
-    if cache is None or not cache.enabled or not classifier.method.window_cache_key:
-        raise InputError(f"--no-cache: the {launch.processes} processes of this launch meet in the feature cache; "
-                         "drop --no-cache (across nodes, give every node the same --cache-dir on a shared filesystem)")
+    require_shared_cache(cache is not None and cache.enabled and bool(classifier.method.window_cache_key))
+    launch = current()
     for video in launch.share(list(videos)):
         try:
             window_scores(classifier, Path(video), windowing, on_time)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InputError
 from ..options import check_smoothing
 from ..video.windows import TimeWindow
 from .report import Segment

@@ -7,7 +7,6 @@ Windows are cut in seconds, never in frame counts, and frames are found by their
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
