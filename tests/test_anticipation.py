@@ -113,14 +113,28 @@ def test_constrained_decoding_only_spells_vocabulary_actions(smollm):
 
 
 @needs_llm
-def test_short_llm_evaluation_on_real_windows_and_fallback(smollm):
+def _first_windows(root, folder, lines: int):
+    """The first ``lines`` windows of each Ego4D LTA list (real windows, whole clips but the last), and the subset
+    lines among them: the same protocol on a pool that embeds in a second instead of twenty."""
+    folder.mkdir()
+    (folder / "dicts.json").symlink_to(root / "dicts.json")
+    for name in ("val_nseg8", "val_nseg8_recog"):
+        kept = (root / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()[:lines]
+        (folder / f"{name}.jsonl").write_text("\n".join(kept) + "\n", encoding="utf-8")
+        subset = (root / f"{name}_subset600.jsonl").read_text(encoding="utf-8").splitlines()
+        (folder / f"{name}_subset600.jsonl").write_text("\n".join(l for l in subset if l in set(kept)) + "\n",
+                                                         encoding="utf-8")
+    return folder
+
+
+def test_short_llm_evaluation_on_real_windows_and_fallback(smollm, tmp_path):
     from actionzs import api
     from actionzs.anticipation.llm_method import LLMAnticipator
     from actionzs.options import LLMSettings
     from actionzs.eval.protocols import load_protocol
     from actionzs.output import to_json
 
-    root = need_data("anticipation/ego4d_lta_v1")
+    root = _first_windows(need_data("anticipation/ego4d_lta_v1"), tmp_path / "ego4d", 600)
     for decoding in ("rank", "generate"):
         settings = LLMSettings(examples=1, k=2, z=20, decoding=decoding, candidates=4)
         report = api.evaluate_anticipation(api.EvalRequest(load_protocol("ego4d-lta-v1-text"), root),
