@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from safetensors.torch import load_file
 
 from actionzs.cli import main
+from conftest import run
 from actionzs.options import AdaptRequest, CurriculumOptions
 from actionzs.runtime import Runtime
 from actionzs.training.objectives import (WEIGHT_SCHEDULES, ema_update, sharpened_consistency, tube_mask,
@@ -187,10 +188,9 @@ def test_two_processes_give_the_loss_curve_of_one(domains, tmp_path):
     args = ["adapt", str(domains["support"]), "--method", "curriculum", "--source", str(domains["source"]),
             "--target-unlabelled", str(domains["target"]), "--backbone", TINY, "--max-steps", "4",
             "--train-batch-size", "4", "--lr", "1e-3", "--device", "cpu", "--workers", "0"]
+    one = run(*args, "-o", tmp_path / "one")  # the reference: one process, this one
+    assert one.exit_code == 0, one.output[-2000:]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    one = subprocess.run([sys.executable, "-m", "actionzs", *args, "-o", str(tmp_path / "one")], env=env,
-                         capture_output=True, text=True, timeout=600)
-    assert one.returncode == 0, one.stderr[-2000:]
     launcher = Path(sys.executable).with_name("accelerate")
     two = subprocess.run([str(launcher), "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
                           "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "actionzs", *args,
