@@ -115,6 +115,11 @@ def process_label() -> str:
     return f"process {int(os.environ.get('RANK', '0') or 0) + 1} of {launched_processes()}"
 
 
+def local_processes() -> int:
+    """How many processes of the launch run on this machine (they share its cores); 1 without a launcher."""
+    return int(os.environ.get("LOCAL_WORLD_SIZE", "1") or 1)
+
+
 def local_rank() -> int:
     """This process's index on its machine (its GPU under a launcher); 0 without one."""
     return int(os.environ.get("LOCAL_RANK", "0") or 0)

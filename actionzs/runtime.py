@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, replace
 
 from .defaults import BATCH_SIZE
 from .errors import InputError
-from .launch import launched_processes, local_rank
+from .launch import launched_processes, local_processes, local_rank
 
 DEVICES = ("auto", "cpu", "cuda", "mps")  # cuda may carry an index: cuda:1
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
@@ -41,10 +41,11 @@ def cores() -> int:
 
 
 def default_workers(device: str = "cpu") -> int:
-    """Decoding processes beside the one running the model: one per spare core, none on one core; at most
+    """Decoding processes beside the one running the model: one per spare core of this process's share of the
+    machine (a launch of N processes on a machine gives each 1/N of its cores), none on one core; at most
     ``CPU_MAX_WORKERS`` when the model runs on the CPU, ``GPU_MAX_WORKERS`` on a GPU."""
     cap = CPU_MAX_WORKERS if device == "cpu" else GPU_MAX_WORKERS
-    return max(0, min(cap, cores() - 1))
+    return max(0, min(cap, cores() // local_processes() - 1))
 
 
 def worker_context():

@@ -70,6 +70,11 @@ def test_workers_start_clean_and_scale_with_the_device(monkeypatch):
     assert workers.default_workers("cuda:1") == workers.GPU_MAX_WORKERS
     monkeypatch.setattr(workers, "cores", lambda: 1)
     assert workers.default_workers("cuda") == workers.default_workers("cpu") == 0
+    monkeypatch.setattr(workers, "cores", lambda: 16)
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "8")  # 8 GPU processes of a launch on one 16-core machine share it
+    assert workers.default_workers("cuda") == 1
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")
+    assert workers.default_workers("cuda") == 7
     assert Runtime("cpu", workers=None).resolve().workers == workers.default_workers("cpu")
 
 

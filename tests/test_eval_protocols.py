@@ -111,6 +111,12 @@ def test_fake_ucf101_tree_evaluates_end_to_end(fake_ucf, tmp_path):
     typed = EvalReport.model_validate(report)  # report.json has the documented shape (EvalReport's schema) ...
     assert typed.to_dict() == report and typed.untrained  # ... and nothing outside it
     assert set(EvalReport.model_json_schema()["properties"]) == set(report)
+    schema = CliRunner().invoke(main, ["eval", "--schema"])  # the schema users are pointed to, checked by a validator
+    assert schema.exit_code == 0, schema.output
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is missing: pip install -e '.[dev]'")
+    jsonschema.validate(report, json.loads(schema.stdout))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**report, "result": {"runs": "three"}}, json.loads(schema.stdout))
     pixels = report["setup"]["views"].pop("pixels")  # the model's own geometry is recorded with the views
     assert report["setup"]["views"] == {"frames": 4, "clips": 2, "crops": 3, "stride": None}
     assert (pixels["size"], pixels["resize_mode"]) == (64, "shortest")

@@ -74,6 +74,7 @@ request_options = bundle(
 @click.command(name="eval")
 @request_options
 @click.option("--list", "list_protocols", is_flag=True, help="List the built-in protocols and exit.")
+@click.option("--schema", is_flag=True, help="Print the JSON schema of report.json (and of --json) and exit.")
 @sampling_options
 @anticipation_options
 @caption_options
@@ -81,12 +82,13 @@ request_options = bundle(
 @runtime_options
 @click.option("--out-dir", default=None, help="Write report.json, report.md and confusion.png here.")
 @json_output_options
-def eval_(request, list_protocols, sampling, anticipation, captions, cache, runtime, out_dir, output):
+def eval_(request, list_protocols, schema, sampling, anticipation, captions, cache, runtime, out_dir, output):
     """Evaluate a method under a published protocol, with a report that says how to reproduce it.
 
     \b
     Examples:
       actionzs eval --list
+      actionzs eval --schema          # what report.json holds, as a JSON schema
       actionzs eval -p ucf101-zs-split1 --root UCF-101/ --splits ucfTrainTestlist/ -m ViT-B-16:openai
       actionzs eval -p ucf101-5way-1shot --root UCF-101/ --splits arn_splits/ --episodes 1000
       actionzs eval -p ucf101-kshot-4 --root UCF-101/ --splits vifi_splits/ --adapt-method linear
@@ -103,6 +105,13 @@ def eval_(request, list_protocols, sampling, anticipation, captions, cache, runt
     from ..eval.protocols import available_protocols, load_protocol
     from ..output import data_warnings, render_eval, render_protocols
 
+    if schema:
+        import json
+
+        from ..eval.report import EvalReport
+
+        output.finish(json.dumps(EvalReport.model_json_schema(), indent=2) + "\n", [], [])
+        return
     if list_protocols or request is None:
         text = render_protocols({name: load_protocol(name) for name in available_protocols()}, output.format == "json")
         if not list_protocols:

@@ -1,5 +1,5 @@
 """The documented shape of ``eval``'s report (``report.json``, ``eval --json``): pydantic models, so the JSON
-validates against ``EvalReport.model_json_schema()`` (``actionzs eval --schema``) and the schema is the
+validates against ``EvalReport.model_json_schema()`` (printed by ``actionzs eval --schema``) and the schema is the
 documentation. Fields a protocol kind does not have are left out of the JSON, not written as null."""
 
 from __future__ import annotations
