@@ -235,6 +235,8 @@ def main() -> None:
     parser.add_argument("--videos", type=int, default=None, help="videos per model [default: 192 B/32, 48 B/16; x4 on GPU]")
     parser.add_argument("--skip-text", action="store_true", help="leave out part (e)")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--decoders", action="store_true",
+                        help="only the decode-only table: each installed decoder and 'auto', 0 workers, ViT-B/32 geometry")
     for hidden in ("--model", "--videos-file", "--precision", "--embeddings"):
         parser.add_argument(hidden, help=argparse.SUPPRESS)
     parser.add_argument("--batch-size", type=int, default=64, help=argparse.SUPPRESS)
@@ -242,6 +244,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         return pipeline_child(args)
+    if args.decoders:
+        return decoders_only(args)
     out = args.out or REPO / "benchmarks" / "results" / f"throughput_{args.device.split(':')[0]}.json"
     from actionzs.runtime import Runtime
 
@@ -269,6 +273,33 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results["targets"]))
+    print(f"wrote {out}")
+
+
+def decoders_only(args) -> None:
+    """Decode-only videos/s of every installed decoder and of 'auto', twice in turn (the spread shows the noise)."""
+    import open_clip
+    from safetensors.torch import save_file
+
+    from actionzs.methods.clip_zeroshot import ClipMethod
+    from actionzs.runtime import Runtime
+    from actionzs.video import reader
+
+    videos = _videos(args.data, args.videos or 82)
+    decoders = ["pyav"] + (["decord"] if reader.decord is not None else []) + (
+        ["torchcodec"] if reader.torchcodec_decoder() is not None else []) + ["auto"]
+    with tempfile.TemporaryDirectory() as tmp:
+        torch.manual_seed(0)
+        checkpoint = Path(tmp) / "vit-b-32-random.safetensors"  # UNTRAINED: only its pixel geometry matters here
+        save_file(open_clip.create_model("ViT-B-32").state_dict(), str(checkpoint))
+        method = ClipMethod.load(f"ViT-B-32:{checkpoint}", Runtime(args.device, "fp32", workers=0))
+        rows = [decode_only(method, videos, 0, decoder) for _ in range(2) for decoder in decoders]
+    for row in rows:
+        print(json.dumps(row), flush=True)
+    out = args.out or REPO / "benchmarks" / "results" / "decoders_cpu.json"
+    out.write_text(json.dumps({"command": " ".join(["python", "benchmarks/throughput.py", *sys.argv[1:]]),
+                               "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+                               "videos": len(videos), "rows": rows}, indent=2) + "\n")
     print(f"wrote {out}")
 
 

@@ -93,6 +93,12 @@ def test_the_decoder_option_reaches_the_reader(ucf_clips, tmp_path):
                                        "--decoder", "pyav", "--json", "--workers", "0"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["runtime"]["decoder"] == "pyav"
+    cached = lambda: sorted((tmp_path / "cache" / "features").glob("*/seg*/*.safetensors"))  # noqa: E731 videos
+    before = cached()
+    again = CliRunner().invoke(main, ["predict", str(data), "-m", "random:openclip-tiny", "--labels", "a,b",
+                                      "--decoder", "decord", "--json", "--workers", "0"])
+    assert again.exit_code == 0, again.output
+    assert len(before) == 1 and len(cached()) == 2  # decord's features are not pyav's: embedded anew, kept apart
     refused = CliRunner().invoke(main, ["predict", str(data), "--decoder", "ffmpeg"])
     assert refused.exit_code == 2 and "--decoder" in refused.stderr
 

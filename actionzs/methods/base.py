@@ -128,12 +128,15 @@ class VideoMethod(ABC):
 
     @property
     def feature_key(self) -> str:
-        """Names this method's cached video features: the weights, the pixel geometry when frames are seen, and
-        a reduced precision (its features differ slightly from fp32's)."""
+        """Names this method's cached video features: the weights, the pixel geometry when frames are seen, a
+        reduced precision (its features differ slightly from fp32's), and a decoder named by ``--decoder`` (decord's
+        frames differ slightly from PyAV's, so features one made are not read back for the other)."""
         pixel = getattr(self.encoder, "pixel", None)
         key = self.key if pixel is None else f"{self.key}|{pixel.key}"
         precision = getattr(self.encoder, "precision", "fp32")
-        return key if precision == "fp32" else f"{key}|{precision}"
+        key = key if precision == "fp32" else f"{key}|{precision}"
+        decoder = self.runtime.decoder
+        return key if decoder == "auto" else f"{key}|{decoder}"
 
     @property
     def untrained(self) -> bool:
