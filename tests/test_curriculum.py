@@ -19,11 +19,11 @@ from click.testing import CliRunner
 from safetensors.torch import load_file
 
 from actionzs.cli import main
-from conftest import run
 from actionzs.options import AdaptRequest, CurriculumOptions
 from actionzs.runtime import Runtime
 from actionzs.training.objectives import (WEIGHT_SCHEDULES, ema_update, sharpened_consistency, tube_mask,
                                           warmup_cosine)
+from conftest import run
 
 TINY = "random:videomae-tiny"
 SOURCE = {"PushUps": "real_time_video_action_recognition/v_PushUps_g02_c03.avi",

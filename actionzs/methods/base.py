@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Callable, ClassVar, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, ClassVar, Iterable, Iterator
 
 import numpy as np
 
@@ -19,6 +19,9 @@ from ..features import extract, video_pixels
 from ..runtime import Runtime
 from ..text.labels import LabelSet
 from ..text.prompts import clip_templates
+
+if TYPE_CHECKING:
+    import torch
 
 TEXT_BATCH = 256  # prompts per text-encoder call
 Features = Iterator[tuple[str, "np.ndarray | None", "str | None"]]
