@@ -4,8 +4,9 @@ the decoder library.
 ``Runtime`` is what a caller asks for (``auto`` allowed; a field left None takes the value configured in the
 config file or the environment, else the built-in one: ``user_config``); ``resolve()`` turns it into what this
 machine really has, or fails in one line before any work. ``auto`` precision never picks one slower than fp32: on GPUs half
-precision is faster; on CPUs bf16 is faster only with AMX tiles (on an AVX512-BF16 CPU without AMX,
-benchmarks/throughput.py measured bf16 autocast at 0.60-0.65x fp32), so CPUs without AMX stay in fp32.
+precision is faster; on CPUs with AMX tiles bf16 is 3.2x fp32 (benchmarks/precision.py, encoders under
+``no_grad``: ``inference_mode`` makes CPU bf16 autocast slow). CPUs without AMX stay in fp32: the 0.60-0.65x
+measured there by benchmarks/throughput.py was under ``inference_mode`` and awaits a new measurement.
 
 Decoding workers start clean: never forked from a process whose FFmpeg decoder threads (or CUDA context) are
 alive, a known way to deadlock a child. Linux and macOS use a fork server (one clean process, started on first

@@ -106,3 +106,25 @@ def test_prompt_ensembles_and_user_yaml(tmp_path):
     nobrace.write_text("ensembles:\n  x: ['no placeholder']\n")
     with pytest.raises(InputError, match="exactly once"):
         clip_templates(str(nobrace))
+
+
+@pytest.mark.parametrize("method_name,model", [("clip", "random:openclip-tiny"), ("xclip", "random:xclip-tiny")])
+def test_video_encoders_run_under_no_grad_so_cpu_bf16_autocast_stays_fast(method_name, model):
+    """Under inference_mode CPU bf16 autocast runs several times slower (benchmarks/precision.py): the forward
+    must see autocast on and inference mode off. Random tiny weights: only the modes are checked."""
+    import torch
+
+    from actionzs.methods import METHODS
+    from actionzs.runtime import Runtime
+
+    if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        pytest.skip("this CPU has no bf16 instructions")
+    method = METHODS.load(method_name).load(model, Runtime("cpu", "bf16", workers=0))
+    seen = []
+    hook = lambda module, args: seen.append((torch.is_inference_mode_enabled(), torch.is_autocast_enabled("cpu"),
+                                             torch.is_grad_enabled()))  # noqa: E731
+    for module in method.encoder.model.modules():  # open_clip's encode_image calls .visual, not the model
+        module.register_forward_pre_hook(hook)
+    frames = method.encoder.pixel.size
+    method.embed(torch.rand(1, 8, 3, frames, frames))
+    assert seen and set(seen) == {(False, True, False)}

@@ -21,7 +21,7 @@ def embed_videomae(encoder, pixels: torch.Tensor, batch_size: int) -> np.ndarray
     """Clips [N, T, 3, S, S] -> features float32 [N, 1, D] (one embedding per clip)."""
     per_call = max(1, batch_size // pixels.shape[1])
     out = []
-    with torch.inference_mode(), encoder.autocast():
+    with torch.no_grad(), encoder.autocast():  # not inference_mode: slow under CPU bf16 autocast
         for first in range(0, len(pixels), per_call):
             out.append(encoder.model(pixels[first : first + per_call].to(encoder.device)).float().cpu())
     return torch.cat(out)[:, None].numpy()

@@ -29,7 +29,7 @@ class ClipEncoder(Encoder):
     backend: str = "open_clip"
     text_kwargs: dict = field(default_factory=lambda: {"padding": True})  # Hugging Face tokenizer call
 
-    @torch.inference_mode()
+    @torch.no_grad()  # not inference_mode: with CPU bf16 autocast it runs 6x slower (benchmarks/precision.py)
     def encode_images(self, pixels: torch.Tensor, batch_size: int = BATCH_SIZE["cpu"]) -> torch.Tensor:
         """float [N, 3, S, S] normalised pixels -> float [N, D], in the encoder's precision."""
         outs = []

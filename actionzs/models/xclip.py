@@ -71,7 +71,7 @@ class XClipEncoder(Encoder):
         video = F.normalize(video, dim=-1)
         return torch.einsum("bd,bkd->bk", video, self.model.logit_scale.exp() * text)
 
-    @torch.inference_mode()
+    @torch.no_grad()  # not inference_mode: with CPU bf16 autocast it runs 6x slower (benchmarks/precision.py)
     def encode_clips(self, pixels: torch.Tensor, batch_size: int = BATCH_SIZE["cpu"]) -> np.ndarray:
         """[B, T, 3, S, S] -> cached features float32 [B, 1 + P, D], in calls of about ``batch_size`` frames."""
         clips = max(1, batch_size // max(1, pixels.shape[1]))
