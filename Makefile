@@ -5,6 +5,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.actionzs-installed
 PYTEST_ARGS ?=
+# the suite on one pytest-xdist worker per core (at most 4), one test file per worker at a time (its module fixtures
+# are built once), files in the order tests/conftest.py collects them (longest first); conftest.py also gives each
+# worker its share of the cores for torch's threads
+PYTEST_WORKERS ?= --numprocesses auto --maxprocesses 4 --dist loadfile --no-loadscope-reorder
 
 .PHONY: test test-slow demo bench clean
 
@@ -16,7 +20,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -m slow $(PYTEST_ARGS)

@@ -1,10 +1,16 @@
 """Shared fixtures. Real data is read from ../shared/data beside the checkout; tests that need it skip
-with a clear reason where it is absent (a user's clone has no ../shared)."""
+with a clear reason where it is absent (a user's clone has no ../shared).
+
+``make test`` runs the suite on pytest-xdist workers, one test file per worker at a time: each worker gets its share
+of the cores for torch's threads (threads of two workers fighting over the same cores made the run slower than one
+worker), and the workers share the one de-quantised LLM (the product's lock lets one of them convert it)."""
 
 from __future__ import annotations
 
 import csv
 import os
+import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +18,38 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("ACTIONZS_TEST_DATA", REPO.parent / "shared" / "data"))
 NO_DATA = f"real test data not found at {DATA} (set ACTIONZS_TEST_DATA or clone beside ../shared/data)"
+
+
+def pytest_configure(config):
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:  # before torch is imported by any test; subprocesses and launches inherit it
+        threads = str(max(1, (os.cpu_count() or 1) // workers))
+        for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[variable] = threads
+        if "torch" in sys.modules:
+            sys.modules["torch"].set_num_threads(int(threads))
+
+
+# the longest files, measured (`pytest --durations`), go first: xdist hands each worker the next file in collection
+# order, so the workers finish together instead of one waiting on a long file that came last
+LONGEST_FIRST = ("test_anticipation.py", "test_launch.py", "test_adapters.py", "test_video_reader.py",
+                 "test_decoders.py", "test_everyday.py", "test_curriculum.py", "test_imports_by_need.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
+
+
+def accelerate_launch(processes: int = 2) -> list[str]:
+    """``accelerate launch`` of ``processes`` CPU processes (gloo) on a free port: launches of two test workers
+    running at once never meet on the default one."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return [str(Path(sys.executable).with_name("accelerate")), "launch", "--multi_gpu", "--num_processes",
+            str(processes), "--num_machines", "1", "--main_process_port", str(port), "--mixed_precision", "no",
+            "--dynamo_backend", "no"]
 
 
 def run(*args, env=None):
@@ -38,6 +76,27 @@ def need_data(*parts: str) -> Path:
     return path
 
 
+CURRICULUM_SOURCE = {"PushUps": "real_time_video_action_recognition/v_PushUps_g02_c03.avi",
+                     "Shotput": "3DNet_Visualization/v_Shotput_g05_c02.avi",
+                     "PlayingGuitar": "real_time_video_action_recognition/v_PlayingGuitar_g16_c02.avi"}
+CURRICULUM_SUPPORT = {"dive": "3DNet_Visualization/BASE_Jumping_Compilation_-_Brilliant_dive_f_cm_np1_le_bad_3.mp4",
+                      "drink": "3DNet_Visualization/50_FIRST_DATES_drink_u_nm_np1_fr_goo_29.mp4"}
+
+
+def curriculum_domains(root: Path, data_dir: Path) -> dict[str, Path]:
+    """Real clips as the curriculum's labelled source, unlabelled target and few-shot support (symlinked)."""
+    videos = data_dir / "videos"
+    source, target, support = root / "source", root / "target", root / "support"
+    for folder, clips in ((source, CURRICULUM_SOURCE), (support, CURRICULUM_SUPPORT)):
+        for name, clip in clips.items():
+            (folder / name).mkdir(parents=True)
+            (folder / name / Path(clip).name).symlink_to(videos / clip)
+    target.mkdir()
+    for clip in sorted((videos / "3DNet_Visualization").glob("*.mp4")):
+        (target / clip.name).symlink_to(clip)
+    return {"source": source, "target": target, "support": support}
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     return need_data()
@@ -57,7 +116,11 @@ def ucf_clips(data_dir) -> list[Path]:
 
 @pytest.fixture(scope="session")
 def _shared_llm_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("llm-cache")
+    """One folder for the whole run: under xdist, the workers' base folders share a parent."""
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "llm-cache"
+    shared.mkdir(exist_ok=True)
+    return shared
 
 
 @pytest.fixture(autouse=True)

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,16 +20,9 @@ from actionzs.options import AdaptRequest, CurriculumOptions
 from actionzs.runtime import Runtime
 from actionzs.training.objectives import (WEIGHT_SCHEDULES, ema_update, sharpened_consistency, tube_mask,
                                           warmup_cosine)
-from conftest import run
+from conftest import CURRICULUM_SUPPORT, curriculum_domains
 
 TINY = "random:videomae-tiny"
-SOURCE = {"PushUps": "real_time_video_action_recognition/v_PushUps_g02_c03.avi",
-          "Shotput": "3DNet_Visualization/v_Shotput_g05_c02.avi",
-          "PlayingGuitar": "real_time_video_action_recognition/v_PlayingGuitar_g16_c02.avi"}
-SUPPORT = {"dive": "3DNet_Visualization/BASE_Jumping_Compilation_-_Brilliant_dive_f_cm_np1_le_bad_3.mp4",
-           "drink": "3DNet_Visualization/50_FIRST_DATES_drink_u_nm_np1_fr_goo_29.mp4"}
-
-
 # -- objectives, against hand computations --------------------------------------------------------------------
 
 def test_schedules_by_hand():
@@ -85,22 +75,9 @@ def test_tube_masks_hide_the_same_patches_at_every_time_step():
 
 # -- the stages on real clips ---------------------------------------------------------------------------------
 
-def _folders(root: Path, data_dir: Path) -> dict[str, Path]:
-    videos = data_dir / "videos"
-    source, target, support = root / "source", root / "target", root / "support"
-    for folder, clips in ((source, SOURCE), (support, SUPPORT)):
-        for name, clip in clips.items():
-            (folder / name).mkdir(parents=True)
-            (folder / name / Path(clip).name).symlink_to(videos / clip)
-    target.mkdir()
-    for clip in sorted((videos / "3DNet_Visualization").glob("*.mp4")):
-        (target / clip.name).symlink_to(clip)
-    return {"source": source, "target": target, "support": support}
-
-
 @pytest.fixture
 def domains(tmp_path, data_dir):
-    return _folders(tmp_path / "data", data_dir)
+    return curriculum_domains(tmp_path / "data", data_dir)
 
 
 def _request(domains, work, stage, steps=6, **settings) -> AdaptRequest:
@@ -182,31 +159,6 @@ def test_a_stopped_stage_resumes_to_the_same_weights(stage, domains, tmp_path):
     assert _log(tmp_path / "whole", stage) == _log(tmp_path / "stopped", stage)
 
 
-def test_two_processes_give_the_loss_curve_of_one(domains, tmp_path):
-    """accelerate launch with 2 CPU processes (gloo), each taking half of the same global batch of 4, through
-    both training stages and the head (written once, by the main process)."""
-    args = ["adapt", str(domains["support"]), "--method", "curriculum", "--source", str(domains["source"]),
-            "--target-unlabelled", str(domains["target"]), "--backbone", TINY, "--max-steps", "4",
-            "--train-batch-size", "4", "--lr", "1e-3", "--device", "cpu", "--workers", "0"]
-    one = run(*args, "-o", tmp_path / "one")  # the reference: one process, this one
-    assert one.exit_code == 0, one.output[-2000:]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    launcher = Path(sys.executable).with_name("accelerate")
-    two = subprocess.run([str(launcher), "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
-                          "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "actionzs", *args,
-                          "-o", str(tmp_path / "two")], env=env, capture_output=True, text=True, timeout=600)
-    assert two.returncode == 0, two.stderr[-2000:]
-    for stage in ("pretrain", "curriculum"):
-        single = json.loads((tmp_path / "one-stages" / stage / "log.json").read_text())
-        double = json.loads((tmp_path / "two-stages" / stage / "log.json").read_text())
-        assert single["settings"]["processes"] == 1 and double["settings"]["processes"] == 2
-        for key in ("loss", "source_loss", "target_loss"):
-            if key in single["history"][0]:
-                np.testing.assert_allclose([r[key] for r in double["history"]], [r[key] for r in single["history"]],
-                                           rtol=1e-4)
-    assert two.stdout.count("wrote ") == 1 and (tmp_path / "two" / "adapter.yaml").is_file()
-
-
 # -- the adapter: predict, eval, bad inputs -------------------------------------------------------------------
 
 def _adapt(domains, tmp_path, *extra):
@@ -221,7 +173,7 @@ def trained(tmp_path_factory, data_dir):
     """One curriculum adapter (both stages, two steps each), made once and shared read-only by the tests that use
     one: (its domains, its folder, what `adapt --json` said)."""
     root = tmp_path_factory.mktemp("trained")
-    domains = _folders(root / "data", data_dir)
+    domains = curriculum_domains(root / "data", data_dir)
     made = _adapt(domains, root, "--json")
     assert made.exit_code == 0, made.output
     return domains, root / "adapter", json.loads(made.stdout)
@@ -232,7 +184,7 @@ def test_curriculum_adapter_predicts_and_is_flagged(trained, tmp_path, data_dir)
     assert info["method"] == "curriculum" and info["untrained_base"] is True
     assert info["training"]["stages"] == ["pretrain", "curriculum"] and info["training"]["ran"] == ["pretrain", "curriculum"]
     assert {"pretrain_loss.png", "curriculum_log.json", "weights.safetensors"} <= {p.name for p in adapter.iterdir()}
-    clip = data_dir / "videos" / SUPPORT["dive"]
+    clip = data_dir / "videos" / CURRICULUM_SUPPORT["dive"]
     result = CliRunner().invoke(main, ["predict", str(clip), "--adapter", str(adapter), "--json"])
     assert result.exit_code == 0, result.output
     ranked = json.loads(result.stdout)["predictions"][0]["top"]
@@ -308,7 +260,7 @@ def test_bad_inputs_are_one_line(domains, tmp_path, data_dir):
     (broken / "dive").mkdir(parents=True)
     (broken / "dive" / "bad.mp4").symlink_to(data_dir / "videos" / "decord" / "corrupted.mp4")
     (broken / "drink").mkdir()
-    (broken / "drink" / "ok.mp4").symlink_to(data_dir / "videos" / SUPPORT["drink"])
+    (broken / "drink" / "ok.mp4").symlink_to(data_dir / "videos" / CURRICULUM_SUPPORT["drink"])
     unreadable = tmp_path / "unreadable"
     (unreadable / "x").mkdir(parents=True)
     (unreadable / "x" / "bad.mp4").symlink_to(data_dir / "videos" / "decord" / "corrupted.mp4")

@@ -17,25 +17,31 @@ import sys
 for name in {blocked!r}:
     sys.modules[name] = None  # 'import name' now raises ImportError, as where it is not installed
 from actionzs.cli import main
-try:
-    main({argv!r}, standalone_mode=False)
-finally:
-    print("LOADED", sorted(m for m in ({watched!r}) if sys.modules.get(m) is not None), file=sys.stderr)
+for argv in {argvs!r}:
+    try:
+        main(argv, standalone_mode=False)
+    finally:
+        print("LOADED", sorted(m for m in ({watched!r}) if sys.modules.get(m) is not None), file=sys.stderr)
+        print("END OF RUN", flush=True)
 """
 
 
-def _run(argv, blocked=OPTIONAL, watched=OPTIONAL + ("torch",)):
-    code = _RUN.format(blocked=list(blocked), argv=list(argv), watched=tuple(watched))
+def _run(*argvs, blocked=OPTIONAL, watched=OPTIONAL + ("torch",)):
+    """The commands ``argvs``, one after another, in one fresh process with ``blocked`` made unimportable."""
+    code = _RUN.format(blocked=list(blocked), argvs=[list(a) for a in argvs], watched=tuple(watched))
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize("method,model", [("clip", "random:openclip-tiny"), ("xclip", "random:xclip-tiny")])
-def test_video_methods_run_without_the_caption_methods_libraries(ucf_clips, method, model):
-    done = _run(["predict", str(ucf_clips[0]), "--method", method, "-m", model, "--labels", "a,b,c", "--json",
-                 "--workers", "0", "--no-cache"])
+def test_video_methods_run_without_the_caption_methods_libraries(ucf_clips):
+    methods = [("clip", "random:openclip-tiny"), ("xclip", "random:xclip-tiny")]
+    done = _run(*[["predict", str(ucf_clips[0]), "--method", method, "-m", model, "--labels", "a,b,c", "--json",
+                   "--workers", "0", "--no-cache"] for method, model in methods])  # one process: CLIP, then X-CLIP
     assert done.returncode == 0, done.stderr
-    assert len(json.loads(done.stdout)["predictions"]) == 1
-    assert "LOADED ['torch']" in done.stderr
+    reports = done.stdout.split("END OF RUN")[:-1]
+    assert len(reports) == len(methods)
+    for report in reports:
+        assert len(json.loads(report)["predictions"]) == 1
+    assert done.stderr.count("LOADED ['torch']") == len(methods)  # after each method's run
 
 
 def test_the_caption_method_names_the_missing_library(ucf_clips, tmp_path):

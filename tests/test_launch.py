@@ -1,5 +1,6 @@
 """Sharded inference under ``accelerate launch`` with 2 CPU processes (gloo) on the real clips: the same results
-as one process, each process embedding its half, a killed launch resumed from the cache, one writer.
+as one process, each process embedding its half, a killed launch resumed from the cache, one writer. After the
+killed launch, one launch runs every job of the module (``launch_jobs.py``), each in a cache of its own.
 random:openclip-tiny has UNTRAINED random weights built in the process: these check the plumbing, not accuracy."""
 
 import contextlib
@@ -11,24 +12,21 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from conftest import run
+from conftest import accelerate_launch, curriculum_domains, run
 
 TINY = ["-m", "random:openclip-tiny", "--device", "cpu", "--precision", "fp32", "--frames", "4"]
-LAUNCH = [str(Path(sys.executable).with_name("accelerate")), "launch", "--multi_gpu", "--num_processes", "2",
-          "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
+CURRICULUM = ["--method", "curriculum", "--backbone", "random:videomae-tiny", "--max-steps", "4", "--train-batch-size",
+              "4", "--lr", "1e-3", "--device", "cpu", "--workers", "0"]
+TEXTS = [f"a person number {i} does action {i % 7}" for i in range(150)]
 
 
-def launch(*args, cache: Path, wait=True):
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "ACTIONZS_CACHE": str(cache)}
-    command = [*LAUNCH, "-m", "actionzs", *map(str, args)]
-    if not wait:
-        return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True)
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+def launch_env(cache: Path) -> dict:
+    return {**os.environ, "OMP_NUM_THREADS": "1", "ACTIONZS_CACHE": str(cache)}
 
 
 def embedded_by_process(stderr: str) -> dict[int, int]:
@@ -58,93 +56,124 @@ def clips(data_dir) -> list[Path]:
     return sorted((data_dir / "videos" / "3DNet_Visualization").glob("*.avi"))
 
 
-def test_predict_on_two_processes_equals_one_and_a_killed_launch_resumes(clips, tmp_path):
-    folder = clips[0].parent
-    single = run("predict", folder, *TINY, "--labels", "ucf101", "--json", "--out", tmp_path / "one.json")
+@pytest.fixture(scope="module")
+def ucf_tree(data_dir, tmp_path_factory) -> SimpleNamespace:
+    """The real UCF101 clips in their class folders (an eval root and a support set), and a split listing them."""
+    root = tmp_path_factory.mktemp("UCF-101")
+    for clip in sorted((data_dir / "videos").glob("*/v_*_g*_c*.avi")):
+        (root / clip.stem.split("_")[1]).mkdir(exist_ok=True)
+        shutil.copy(clip, root / clip.stem.split("_")[1] / clip.name)
+    splits = tmp_path_factory.mktemp("splits")
+    (splits / "testlist01.txt").write_text("\n".join(f"{p.parent.name}/{p.name}" for p in sorted(root.glob("*/*.avi"))))
+    return SimpleNamespace(root=root, splits=splits, eval=["eval", "-p", "ucf101-zs-split1", "--root", root,
+                                                            "--splits", splits, *TINY])
+
+
+@pytest.fixture(scope="module")
+def domains(data_dir, tmp_path_factory) -> dict[str, Path]:
+    return curriculum_domains(tmp_path_factory.mktemp("domains"), data_dir)
+
+
+def curriculum_args(domains) -> list:
+    return ["adapt", domains["support"], "--source", domains["source"], "--target-unlabelled", domains["target"],
+            *CURRICULUM]
+
+
+@pytest.fixture(scope="module")
+def launched(clips, ucf_tree, domains, tmp_path_factory) -> SimpleNamespace:
+    """A predict launch killed mid-run, then ONE launch of 2 processes that runs every job of this module one after
+    another (``launch_jobs.py``: each process starts once; a launch per job spent most of its time starting). Each
+    job has its own fresh cache, except the predict job, which resumes the killed launch's."""
+    work = tmp_path_factory.mktemp("launched")
+    resumed = work / "shared-cache"
+    killed = subprocess.Popen([*accelerate_launch(), "-m", "actionzs", "predict", str(clips[0].parent), *TINY,
+                               "--labels", "ucf101", "--json", "--workers", "0"], env=launch_env(resumed),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not list((resumed / "features").rglob("*.safetensors")):
+        time.sleep(0.1)
+    kill_tree(killed)  # the whole launch, mid-run
+    present = len(list((resumed / "features").rglob("*.safetensors")))
+
+    jobs = [
+        {"name": "predict", "cache": resumed, "args": ["-v", "predict", clips[0].parent, *TINY, "--labels", "ucf101",
+                                                       "--json", "--out", work / "two.json"]},
+        {"name": "eval", "cache": work / "eval-cache", "args": ["-v", *ucf_tree.eval, "--out-dir", work / "eval"]},
+        {"name": "no-cache", "cache": work / "c", "args": ["predict", clips[0], clips[1], *TINY, "--labels", "a,b",
+                                                          "--no-cache"]},
+        {"name": "windows", "cache": work / "windows-cache", "args": [
+            "predict", *clips[:3], *TINY, "--labels", "ucf101", "--window", "2", "--json"]},
+        {"name": "adapt", "cache": work / "adapt-cache", "args": ["-v", "adapt", ucf_tree.root, "--method",
+                                                                  "prototype", *TINY, "-o", work / "adapter"]},
+        {"name": "sentences", "cache": work / "text-cache", "texts": TEXTS, "save": work / "two.npy"},
+        {"name": "curriculum", "cache": work / "curriculum-cache", "args": [*curriculum_args(domains), "-o",
+                                                                          work / "curriculum"]},
+    ]
+    listing = work / "jobs.json"
+    listing.write_text(json.dumps([{k: (list(map(str, v)) if k == "args" else v if k == "texts" else str(v))
+                                    for k, v in job.items()} for job in jobs]))
+    done = subprocess.run([*accelerate_launch(), str(Path(__file__).with_name("launch_jobs.py")), str(listing)],
+                          env=launch_env(work / "unused-cache"), capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-6000:]
+    results = {}
+    for job in jobs:
+        ranks = [json.loads((work / f"{job['name']}.{rank}.json").read_text()) for rank in (0, 1)]
+        results[job["name"]] = SimpleNamespace(exit_codes=[r["exit_code"] for r in ranks],
+                                               stdout="".join(r["stdout"] for r in ranks),
+                                               stderr="".join(r["stderr"] for r in ranks))
+    return SimpleNamespace(work=work, present=present, resumed=resumed, **results)
+
+
+def test_predict_on_two_processes_equals_one_and_a_killed_launch_resumes(clips, launched, tmp_path):
+    single = run("predict", clips[0].parent, *TINY, "--labels", "ucf101", "--json", "--out", tmp_path / "one.json")
     assert single.exit_code == 0, single.output
     one = json.loads((tmp_path / "one.json").read_text())
     total = len(one["predictions"]) + len(one["errors"])
+    assert 0 < launched.present  # the killed launch had embedded some
 
-    cache = tmp_path / "shared-cache"
-    killed = launch("predict", folder, *TINY, "--labels", "ucf101", "--json", "--workers", "0", cache=cache, wait=False)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and not list((cache / "features").rglob("*.safetensors")):
-        time.sleep(0.1)
-    kill_tree(killed)  # the whole launch, mid-run
-    present = len(list((cache / "features").rglob("*.safetensors")))
-    assert 0 < present and not (tmp_path / "two.json").exists()
-
-    again = launch("-v", "predict", folder, *TINY, "--labels", "ucf101", "--json", "--out", tmp_path / "two.json",
-                   cache=cache)
-    assert again.returncode == 0, again.stderr[-3000:]
-    two = json.loads((tmp_path / "two.json").read_text())
+    again = launched.predict
+    assert again.exit_codes == [0, 0], again.stderr[-3000:]
+    two = json.loads((launched.work / "two.json").read_text())
     same_results(one, two)
     assert two["runtime"]["processes"] == 2 and two["runtime"]["devices"] == ["cpu", "cpu"]
     counts = embedded_by_process(again.stderr)
-    assert set(counts) == {1, 2} and sum(counts.values()) == total - present  # only what the killed run lacked
+    assert set(counts) == {1, 2} and sum(counts.values()) == total - launched.present  # only what the killed run lacked
     assert again.stderr.count("wrote ") == 1 and again.stderr.count("warning: untrained") == 1  # one voice
-    assert not list(cache.glob("launch/*"))
+    assert not list(launched.resumed.glob("launch/*"))
 
 
-def test_eval_on_two_processes_gives_the_report_of_one(data_dir, tmp_path):
-    root = tmp_path / "UCF-101"
-    for clip in sorted((data_dir / "videos").glob("*/v_*_g*_c*.avi")):
-        (root / clip.stem.split("_")[1]).mkdir(parents=True, exist_ok=True)
-        shutil.copy(clip, root / clip.stem.split("_")[1] / clip.name)
-    splits = tmp_path / "splits"
-    splits.mkdir()
-    (splits / "testlist01.txt").write_text("\n".join(f"{p.parent.name}/{p.name}" for p in sorted(root.glob("*/*.avi"))))
-    args = ["eval", "-p", "ucf101-zs-split1", "--root", root, "--splits", splits, *TINY]
-    single = run(*args, "--out-dir", tmp_path / "one")
+def test_eval_on_two_processes_gives_the_report_of_one(ucf_tree, launched, tmp_path):
+    single = run(*ucf_tree.eval, "--out-dir", tmp_path / "one")
     assert single.exit_code == 0, single.output
-    two = launch("-v", *args, "--out-dir", tmp_path / "two", cache=tmp_path / "launch-cache")
-    assert two.returncode == 0, two.stderr[-3000:]
+    two = launched.eval
+    assert two.exit_codes == [0, 0], two.stderr[-3000:]
     one_report = json.loads((tmp_path / "one" / "report.json").read_text())
-    two_report = json.loads((tmp_path / "two" / "report.json").read_text())
+    two_report = json.loads((launched.work / "eval" / "report.json").read_text())
     assert two_report["result"] == one_report["result"] and one_report["result"]["runs"][0]["num_videos"] >= 5
     counts = embedded_by_process(two.stderr)  # a fresh cache: every video embedded once, each process about half
     assert sum(counts.values()) == one_report["result"]["data"][0]["evaluated"] and abs(counts[1] - counts[2]) <= 1
-    assert sorted(p.name for p in (tmp_path / "two").iterdir()) == sorted(p.name for p in (tmp_path / "one").iterdir())
+    assert sorted(p.name for p in (launched.work / "eval").iterdir()) == sorted(p.name for p in (tmp_path / "one").iterdir())
 
 
-def test_no_cache_under_a_launch_is_one_error(clips, tmp_path):
-    done = launch("predict", clips[0], clips[1], *TINY, "--labels", "a,b", "--no-cache", cache=tmp_path / "c")
-    assert done.returncode != 0  # the launcher's own code for a failed process (the processes exit with 2)
+def test_no_cache_under_a_launch_is_one_error(launched):
+    done = launched.__dict__["no-cache"]
+    assert done.exit_codes == [2, 2]  # both processes refuse it (the launcher then fails too)
     said = "--no-cache: the 2 processes of this launch meet in the feature cache; drop --no-cache"
     ours = sorted(line for line in done.stderr.splitlines() if line.startswith("error: "))
     assert [line.split("; drop")[0] for line in ours] == [f"error: {head}" for head in (
         "(process 2 of 2) " + said.split("; drop")[0], said.split("; drop")[0])]  # the main's, and the helper's named
 
 
-SENTENCES = """
-import sys
-import numpy as np
-from actionzs.cache import FeatureCache
-from actionzs.launch import current
-from actionzs.models.embedder import load_embedder
-texts = [f"a person number {i} does action {i % 7}" for i in range(150)]
-out = load_embedder(cache=FeatureCache()).encode(texts)
-if current().is_main:
-    np.save(sys.argv[1], out)
-"""
-
-
-def test_sentence_embeddings_are_shared_between_processes(tmp_path):
+def test_sentence_embeddings_are_shared_between_processes(launched, tmp_path):
     from actionzs.cache import FeatureCache
     from actionzs.models.embedder import load_embedder
 
-    script = tmp_path / "embed.py"
-    script.write_text(SENTENCES)
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "ACTIONZS_CACHE": str(tmp_path / "cache")}
-    done = subprocess.run([*LAUNCH, str(script), str(tmp_path / "two.npy")], env=env, capture_output=True, text=True,
-                          timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    texts = [f"a person number {i} does action {i % 7}" for i in range(150)]
-    single = load_embedder(cache=FeatureCache(tmp_path / "single")).encode(texts)
-    np.testing.assert_allclose(np.load(tmp_path / "two.npy"), single, atol=1e-5)
-    stored = list((tmp_path / "cache" / "text").glob("*.safetensors"))
+    single = load_embedder(cache=FeatureCache(tmp_path / "single")).encode(TEXTS)
+    np.testing.assert_allclose(np.load(launched.work / "two.npy"), single, atol=1e-5)
+    stored = list((launched.work / "text-cache" / "text").glob("*.safetensors"))
     assert len(stored) == 1  # the whole list, its parts removed
-    np.testing.assert_allclose(load_embedder(cache=FeatureCache(tmp_path / "cache")).encode(texts), single, atol=1e-5)
+    np.testing.assert_allclose(load_embedder(cache=FeatureCache(launched.work / "text-cache")).encode(TEXTS), single,
+                               atol=1e-5)
 
 
 def test_the_main_process_counts_every_process_share(tmp_path):
@@ -178,32 +207,44 @@ def test_a_new_launch_sweeps_the_progress_of_killed_launches_on_its_machine_only
     assert not progress.folder.exists() and running.exists()
 
 
-def test_long_video_windows_are_shared_too(clips, tmp_path):
-    args = ["predict", clips[0], clips[1], clips[2], *TINY, "--labels", "ucf101", "--window", "2", "--json"]
-    single = run(*args)
+def test_long_video_windows_are_shared_too(clips, launched):
+    single = run("predict", *clips[:3], *TINY, "--labels", "ucf101", "--window", "2", "--json")
     assert single.exit_code == 0, single.output
-    two = launch(*args, cache=tmp_path / "launch-cache")  # not the in-process run's cache
-    assert two.returncode == 0, two.stderr[-3000:]
+    two = launched.windows  # its own cache, not the in-process run's
+    assert two.exit_codes == [0, 0], two.stderr[-3000:]
     same_results(json.loads(single.stdout), json.loads(two.stdout))
 
 
-@pytest.mark.parametrize("method", ["prototype"])
-def test_adapt_on_two_processes_writes_the_adapter_of_one(method, data_dir, tmp_path):
+def test_adapt_on_two_processes_writes_the_adapter_of_one(ucf_tree, launched, tmp_path):
     from safetensors.numpy import load_file
 
-    support = tmp_path / "support"
-    for clip in sorted((data_dir / "videos").glob("*/v_*_g*_c*.avi")):
-        (support / clip.stem.split("_")[1]).mkdir(parents=True, exist_ok=True)
-        shutil.copy(clip, support / clip.stem.split("_")[1] / clip.name)
-    args = ["adapt", support, "--method", method, *TINY]
-    single = run(*args, "-o", tmp_path / "one")
+    single = run("adapt", ucf_tree.root, "--method", "prototype", *TINY, "-o", tmp_path / "one")
     assert single.exit_code == 0, single.output
-    two = launch("-v", *args, "-o", tmp_path / "two", cache=tmp_path / "launch-cache")  # not the in-process one's
-    assert two.returncode == 0, two.stderr[-3000:]
+    two = launched.adapt  # its own cache, not the in-process run's
+    assert two.exit_codes == [0, 0], two.stderr[-3000:]
     counts = embedded_by_process(two.stderr)
-    assert sum(counts.values()) == len(list(support.glob("*/*.avi"))) and abs(counts[1] - counts[2]) <= 1
-    one_weights, two_weights = load_file(tmp_path / "one" / "weights.safetensors"), load_file(tmp_path / "two" / "weights.safetensors")
+    assert sum(counts.values()) == len(list(ucf_tree.root.glob("*/*.avi"))) and abs(counts[1] - counts[2]) <= 1
+    one_weights = load_file(tmp_path / "one" / "weights.safetensors")
+    two_weights = load_file(launched.work / "adapter" / "weights.safetensors")
     assert one_weights.keys() == two_weights.keys()
     for name in one_weights:
         np.testing.assert_allclose(two_weights[name], one_weights[name], atol=1e-6)
     assert two.stdout.count("wrote") + two.stderr.count("wrote") <= 1
+
+
+def test_curriculum_on_two_processes_gives_the_loss_curve_of_one(domains, launched, tmp_path):
+    """2 CPU processes (gloo), each taking half of the same global batch of 4, through both training stages and
+    the head (written once, by the main process)."""
+    one = run(*curriculum_args(domains), "-o", tmp_path / "one")  # the reference: one process, this one
+    assert one.exit_code == 0, one.output[-2000:]
+    two = launched.curriculum
+    assert two.exit_codes == [0, 0], two.stderr[-2000:]
+    for stage in ("pretrain", "curriculum"):
+        single = json.loads((tmp_path / "one-stages" / stage / "log.json").read_text())
+        double = json.loads((launched.work / "curriculum-stages" / stage / "log.json").read_text())
+        assert single["settings"]["processes"] == 1 and double["settings"]["processes"] == 2
+        for key in ("loss", "source_loss", "target_loss"):
+            if key in single["history"][0]:
+                np.testing.assert_allclose([r[key] for r in double["history"]], [r[key] for r in single["history"]],
+                                           rtol=1e-4)
+    assert two.stdout.count("wrote ") == 1 and (launched.work / "curriculum" / "adapter.yaml").is_file()
