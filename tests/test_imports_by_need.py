@@ -8,7 +8,6 @@ import json
 import subprocess
 import sys
 
-import pytest
 
 OPTIONAL = ("faiss", "sentence_transformers", "matplotlib")
 
