@@ -126,7 +126,7 @@ def _shared_llm_cache(tmp_path_factory) -> Path:
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path, monkeypatch, _shared_llm_cache):
     """Every test gets its own feature cache and never touches the user's. The embedded LLM, de-quantised
-    by the first test that loads it, is shared by the session (converting it takes ~15 s)."""
+    by the first test that loads it, is shared by the session (converting it takes ~10 s)."""
     cache = tmp_path / "cache"
     cache.mkdir()
     (cache / "llm").symlink_to(_shared_llm_cache, target_is_directory=True)

@@ -3,14 +3,15 @@
 Each process starts once (its imports and its place in the process group), then runs the jobs listed in the JSON
 file ``argv[1]``; ``test_launch.py`` starts one launch for them all instead of one per job. A job is either a
 command line (``args``, run by the real ``actionzs`` click group with its own ``ACTIONZS_CACHE``) or the sentence
-embedder on a list of texts. Each process writes ``<name>.<rank>.json`` (exit code, stdout, stderr) beside the job
-file."""
+embedder on a list of texts. Each process writes ``<name>.<rank>.json`` (exit code, stdout, stderr, seconds) beside the
+job file."""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -39,4 +40,7 @@ if __name__ == "__main__":
     jobs = Path(sys.argv[1])
     rank = int(os.environ.get("RANK", "0"))
     for job in json.loads(jobs.read_text()):
-        (jobs.parent / f"{job['name']}.{rank}.json").write_text(json.dumps(run_job(job)))
+        start = time.perf_counter()
+        result = run_job(job)
+        result["seconds"] = round(time.perf_counter() - start, 2)  # read when the launch is too slow
+        (jobs.parent / f"{job['name']}.{rank}.json").write_text(json.dumps(result))

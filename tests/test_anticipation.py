@@ -400,3 +400,27 @@ def test_the_observed_part_of_a_video_is_split_in_its_own_times(data_dir, tmp_pa
     refused = CliRunner().invoke(main, ["anticipate", "--vocab", str(tmp_path / "v.json"), "--observed", "take knife",
                                         "--start", "1"])
     assert refused.exit_code == 2 and "--start/--end choose the observed part of a VIDEO" in refused.stderr
+
+
+def test_a_conversion_reads_the_gguf_header_once_and_leaves_gguf_as_it_was(tmp_path):
+    """transformers opens the file three times per conversion (tokenizer, config, weights); inside the conversion
+    each opening is the first one's reader, and gguf's own functions are back afterwards."""
+    gguf = pytest.importorskip("gguf")
+    from actionzs.models import llm
+
+    path = tmp_path / "tiny.gguf"
+    writer = gguf.GGUFWriter(str(path), "llama")
+    writer.add_block_count(2)
+    writer.add_tensor("token_embd.weight", np.zeros((4, 8), np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    reader, name_map = gguf.GGUFReader, gguf.get_tensor_name_map
+    with llm._gguf_parsed_once():
+        first = gguf.GGUFReader(str(path))
+        assert gguf.GGUFReader(str(path)) is first and first.tensors[0].name == "token_embd.weight"
+        arch = gguf.MODEL_ARCH.LLAMA
+        assert gguf.get_tensor_name_map(arch, 2) is gguf.get_tensor_name_map(arch, 2)
+    assert (gguf.GGUFReader, gguf.get_tensor_name_map) == (reader, name_map)
+    assert gguf.GGUFReader(str(path)) is not first

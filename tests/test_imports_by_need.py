@@ -53,6 +53,20 @@ def test_the_caption_method_names_the_missing_library(ucf_clips, tmp_path):
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert len(errors) == 1 and "faiss" in errors[0] and "pip install faiss-cpu" in errors[0]
+    assert "LOADED []" in done.stderr  # refused before torch or the embedder loaded: at once, not after minutes
+
+
+def test_caption_evaluation_names_the_missing_library_before_loading_anything(tmp_path):
+    captions = tmp_path / "observer.json"
+    captions.write_text(json.dumps({"results": {"v_PushUps_g02_c03": [{"sentence": "a man does push ups",
+                                                                       "timestamp": [0, 2]}]}}))
+    done = _run(["eval", "-p", "ucf101-random50", "--captions", str(captions), "--include-class-name"],
+                blocked=("sentence_transformers",))
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert errors == ["error: the caption method needs sentence_transformers, which is not installed: "
+                      "pip install sentence-transformers"]
+    assert "LOADED []" in done.stderr
 
 
 def test_listings_do_not_load_torch():

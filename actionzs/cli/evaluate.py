@@ -119,6 +119,11 @@ def eval_(request, list_protocols, schema, sampling, anticipation, captions, cac
             raise InputError("choose a protocol with --protocol NAME (listed above)")
         output.finish(text, [], [])
         return
+    method = "anticipation" if request.protocol.kind == "anticipation" else (
+        request.method_for(bool(captions.captions)))
+    _check_options(method, request)
+    if method in METHODS:
+        METHODS.require(method)  # a missing library fails here, before torch is imported
     from ..api import evaluate
     from ..cache import require_writable
     from ..console import notice, progress
@@ -128,9 +133,6 @@ def eval_(request, list_protocols, schema, sampling, anticipation, captions, cac
 
     if out_dir:
         require_writable(out_dir, "--out-dir", directory=True)
-    method = "anticipation" if request.protocol.kind == "anticipation" else (
-        request.method_for(bool(captions.captions)))
-    _check_options(method, request)
     with progress("windows" if request.protocol.kind == "anticipation" else "videos") as bar:
 
         def advance(expected: int | None = None):  # expected: more items announced (the bar's total, for an ETA)

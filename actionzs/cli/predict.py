@@ -72,11 +72,13 @@ def predict(videos, labels, model, method, prompts, sampling, span, top_k, outpu
     """
     import dataclasses
 
+    _check_options(method, adapter)
+    if adapter is None:
+        METHODS.require(method)  # a missing library fails here, before torch is imported
     from ..api import predict as run
     from ..console import progress
     from ..output import render_predictions
 
-    _check_options(method, adapter)
     runtime = runtime.resolve()
     runtime.start_workers()
     inputs = videos_given(videos)

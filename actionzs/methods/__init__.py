@@ -12,7 +12,8 @@ METHODS = Registry("method", {
                    "X-CLIP: cross-frame attention, multi-frame integration, video-specific prompts "
                    "(default model microsoft/xclip-base-patch32)"),
     "caption": Entry("actionzs.methods.caption_match:CaptionMethod",
-                     "'tell me what you see': observers' captions matched to class descriptions"),
+                     "'tell me what you see': observers' captions matched to class descriptions",
+                     needs=(("faiss", "faiss-cpu"), ("sentence_transformers", "sentence-transformers"))),
     "videomae": Entry("actionzs.methods.videomae:VideoMAEMethod",
                       "VideoMAE video features with no text side, for adapters and episodic protocols",
                       ranks_labels=False),

@@ -5,6 +5,8 @@ are fast."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import shutil
 from pathlib import Path
@@ -69,7 +71,7 @@ def _converted(gguf: Path, converted: Path) -> str:
     converted.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(converted) + ".lock"):
         if not (converted / "config.json").is_file():
-            with working(f"converting {gguf.name} once (the 135M default takes about 2 min on 2 cores; kept in "
+            with working(f"converting {gguf.name} once (the 135M default takes about 10 s on 2 cores; kept in "
                          f"{converted})"):
                 try:
                     _convert(gguf, converted)
@@ -82,15 +84,37 @@ def _convert(gguf: Path, converted: Path) -> None:
     """De-quantise a GGUF into plain transformers weights (written beside, then renamed)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    with _gguf_parsed_once():
+        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     tmp = converted.with_name(converted.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)  # left by a killed run
     config = model.config
     if hasattr(config, "quantization_config"):  # de-quantised already: save it as plain weights
         del config.quantization_config
-    plain = AutoModelForCausalLM.from_config(config)
-    plain.load_state_dict(model.state_dict())
+    import torch
+
+    with torch.device("meta"):  # no random initialisation: every weight is assigned from the de-quantised model
+        plain = AutoModelForCausalLM.from_config(config)
+    plain.load_state_dict(model.state_dict(), assign=True)
+    plain.tie_weights()
     plain.save_pretrained(str(tmp))
     tokenizer.save_pretrained(str(tmp))
     tmp.replace(converted)
+
+
+@contextlib.contextmanager
+def _gguf_parsed_once():
+    """transformers re-reads the GGUF header for the tokenizer, the config and the weights, and builds gguf's tensor
+    name map once per submodule (~400 times for SmolLM2): together more than half of a conversion. Both are pure
+    functions of their arguments, so for the conversion's duration each is made once (benchmarks/gguf_conversion.py
+    checks the weights and tokens are identical and times both)."""
+    import gguf
+
+    saved = gguf.GGUFReader, gguf.get_tensor_name_map
+    gguf.GGUFReader = functools.lru_cache(maxsize=2)(saved[0])
+    gguf.get_tensor_name_map = functools.lru_cache(maxsize=8)(saved[1])
+    try:
+        yield
+    finally:
+        gguf.GGUFReader, gguf.get_tensor_name_map = saved
