@@ -19,6 +19,8 @@ def write_log(folder: Path, stage: str, settings: dict, history: list[dict]) -> 
 def plot_losses(path: Path, title: str, history: list[dict]) -> None:
     import matplotlib
 
+    from ..cache import atomic_write
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -40,5 +42,5 @@ def plot_losses(path: Path, title: str, history: list[dict]) -> None:
     if handles:
         ax.legend(handles, labels, fontsize=8)
     fig.tight_layout()
-    fig.savefig(path)
+    atomic_write(path, lambda fh: fig.savefig(fh, format="png"))  # never a half-written picture
     plt.close(fig)
