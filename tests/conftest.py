@@ -33,7 +33,10 @@ def pytest_configure(config):
 # the longest files, measured (`pytest --durations`), go first: xdist hands each worker the next file in collection
 # order, so the workers finish together instead of one waiting on a long file that came last
 LONGEST_FIRST = ("test_anticipation.py", "test_launch.py", "test_adapters.py", "test_video_reader.py",
-                 "test_decoders.py", "test_everyday.py", "test_curriculum.py", "test_imports_by_need.py")
+                 "test_decoders.py", "test_everyday.py", "test_curriculum.py", "test_app.py", "test_eval_protocols.py",
+                 "test_llm_lock.py", "test_predict_cli.py", "test_reference_parity.py", "test_decoding_workers.py",
+                 "test_readme.py", "test_pipeline.py", "test_xclip.py", "test_fuzz_parsers.py",
+                 "test_imports_by_need.py", "test_timeline.py", "test_outputs_and_inputs.py", "test_bad_inputs.py")
 
 
 def pytest_collection_modifyitems(items):
