@@ -119,9 +119,13 @@ class Runtime:
             out.update(processes=launch.processes, devices=launch.devices(self.device))
         return out
 
-    def start_workers(self) -> None:
+    def start_workers(self, videos: int | None = None) -> None:
         """Start the clean worker server now (when there will be workers), so that its start-up (importing torch
-        and PyAV, about 2.5 s on 2 cores: benchmarks/worker_start.py) overlaps with loading the model."""
+        and PyAV, about 2.5 s on 2 cores: benchmarks/worker_start.py) overlaps with loading the model. ``videos``:
+        how many will be decoded, where known; one is decoded in this process (``features.decoded``), so it
+        starts no server, nor does a job that decodes none."""
+        if videos is not None and videos < 2:
+            return
         if self.workers and "forkserver" in multiprocessing.get_all_start_methods():
             from multiprocessing import forkserver
 

@@ -88,3 +88,31 @@ def test_the_decoder_is_chosen_by_name(ucf_clips):
     a = method.encode(ucf_clips[0], SAMPLING)
     b = auto.encode(ucf_clips[0], SAMPLING)
     assert a.shape == b.shape and np.isfinite(a).all()
+
+
+def test_the_worker_server_starts_only_where_several_videos_will_be_decoded(monkeypatch, ucf_clips):
+    """One video is decoded in the process itself, and text-only jobs decode none: neither pays the server's
+    start-up (about 2.5 s of CPU on 2 cores)."""
+    from multiprocessing import forkserver
+
+    from conftest import need_data, run
+
+    started = []
+    monkeypatch.setattr(forkserver, "ensure_running", lambda: started.append(True))
+    for videos in (0, 1):
+        Runtime("cpu", workers=2).start_workers(videos=videos)
+    Runtime("cpu", workers=0).start_workers(videos=5)
+    assert started == []
+    Runtime("cpu", workers=2).start_workers(videos=2)
+    Runtime("cpu", workers=2).start_workers()  # not known yet: started, as before
+    assert len(started) == 2
+
+    asked = []
+    monkeypatch.setattr(Runtime, "start_workers", lambda self, videos=None: asked.append(videos))
+    tiny = ["-m", "random:openclip-tiny", "--labels", "a,b", "--frames", "2", "--no-cache", "--workers", "0"]
+    assert run("predict", ucf_clips[0], *tiny).exit_code == 0
+    assert run("predict", *ucf_clips[:3], *tiny).exit_code == 0
+    assert run("predict", ucf_clips[0], *tiny, "--window", "2").exit_code == 0  # windows are read in this process
+    windows = need_data("anticipation/ego4d_lta_v1")  # the anticipation protocol reads text: nothing to decode
+    assert run("eval", "-p", "ego4d-lta-v1-text", "--root", windows, "--llm", "none", "--limit", "1").exit_code == 0
+    assert asked == [1, 3, 0, 0]

@@ -73,3 +73,15 @@ def test_listings_do_not_load_torch():
     done = _run(["eval", "--list"])
     assert done.returncode == 0, done.stderr
     assert "LOADED []" in done.stderr
+
+
+def test_decoding_alone_loads_neither_torch_nor_torchvision(ucf_clips):
+    """A process that only reads frames (a subprocess checking one file, the reader used as a library) starts in
+    a fraction of a second: the pixel transforms, the only part that needs torch, load on first use."""
+    code = ("import sys\nfrom actionzs.video import open_video, segment_indices\n"
+            f"video = open_video({str(ucf_clips[0])!r})\nprint(video.frames(segment_indices(len(video), 4)).shape)\n"
+            "print(sorted(m for m in ('torch', 'torchvision') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    shape, loaded = done.stdout.splitlines()
+    assert shape.startswith("(4, ") and loaded == "[]"

@@ -73,26 +73,45 @@ class Vocabulary:
         match = difflib.get_close_matches(word, options, n=1, cutoff=0.75)
         return match[0] if match else None
 
+    @functools.cached_property
+    def _read(self) -> dict[str, Action | None]:
+        """Pieces of text already read, and the action each names: window files repeat the same few thousand
+        pieces hundreds of thousands of times."""
+        return {}
+
+    def _action(self, piece: str) -> Action | None:
+        if piece not in self._read:
+            words = piece.lower().split()
+            verb = self.closest(words[0], self.verbs) if len(words) > 1 else None
+            noun = (self.closest("_".join(words[1:]), self.nouns) or self.closest(words[-1], self.nouns)) if verb else None
+            self._read[piece] = (verb, noun) if verb and noun else None
+        return self._read[piece]
+
     def parse(self, text: str, limit: int | None = None, notes: list[str] | None = None) -> list[Action]:
         """Free text ('take knife, cut onion, ...') -> vocabulary actions; pieces that match nothing are dropped.
         ``notes``, when given, receives one line per piece read as another word or dropped (what a user typed
         is never corrected silently)."""
         actions = []
         for piece in re.split(r"[,;\n]+", text.replace("###", " ")):
-            words = piece.strip().lower().split()
-            if not words:
+            piece = piece.strip()
+            if not piece:
                 continue
-            verb = self.closest(words[0], self.verbs) if len(words) > 1 else None
-            noun = (self.closest("_".join(words[1:]), self.nouns) or self.closest(words[-1], self.nouns)) if verb else None
-            if verb and noun:
-                actions.append((verb, noun))
-                if notes is not None and f"{verb} {noun}" != " ".join([words[0], "_".join(words[1:])]):
-                    notes.append(f"'{piece.strip()}' read as '{verb} {noun}' (the closest verb and noun of the vocabulary)")
+            action = self._action(piece)
+            if action:
+                actions.append(action)
+                if notes is not None and f"{action[0]} {action[1]}" != _as_typed(piece):
+                    notes.append(f"'{piece}' read as '{action[0]} {action[1]}' (the closest verb and noun of the "
+                                 "vocabulary)")
             elif notes is not None:
-                notes.append(f"'{piece.strip()}' dropped: no verb and noun of the vocabulary match it")
+                notes.append(f"'{piece}' dropped: no verb and noun of the vocabulary match it")
             if limit and len(actions) == limit:
                 break
         return actions
+
+
+def _as_typed(piece: str) -> str:
+    words = piece.lower().split()
+    return " ".join([words[0], "_".join(words[1:])])
 
 
 def format_actions(actions: list[Action]) -> str:

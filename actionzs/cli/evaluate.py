@@ -129,7 +129,7 @@ def eval_(request, list_protocols, schema, sampling, anticipation, captions, cac
     from ..console import notice, progress
 
     runtime = runtime.resolve()  # an absent device fails here, before any work (listings above need no torch)
-    runtime.start_workers()
+    runtime.start_workers(videos=0 if method in ("anticipation", "caption") else None)  # these read text, not video
 
     if out_dir:
         require_writable(out_dir, "--out-dir", directory=True)

@@ -80,8 +80,8 @@ def predict(videos, labels, model, method, prompts, sampling, span, top_k, outpu
     from ..output import render_predictions
 
     runtime = runtime.resolve()
-    runtime.start_workers()
     inputs = videos_given(videos)
+    runtime.start_workers(videos=0 if timeline.windowing is not None else len(inputs.paths))  # windows: read here
     sampling = dataclasses.replace(sampling, start=span[0], end=span[1])
     request = PredictRequest(labels=labels, method=method, model=model, prompts=prompts, adapter=adapter,
                              sampling=sampling, captions=captions, top_k=top_k, windowing=timeline.windowing)
