@@ -83,7 +83,9 @@ class Vocabulary:
         if piece not in self._read:
             words = piece.lower().split()
             verb = self.closest(words[0], self.verbs) if len(words) > 1 else None
-            noun = (self.closest("_".join(words[1:]), self.nouns) or self.closest(words[-1], self.nouns)) if verb else None
+            noun = None
+            if verb:
+                noun = self.closest("_".join(words[1:]), self.nouns) or self.closest(words[-1], self.nouns)
             self._read[piece] = (verb, noun) if verb and noun else None
         return self._read[piece]
 
