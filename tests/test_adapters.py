@@ -40,6 +40,31 @@ def test_separable_features_reach_full_accuracy_and_beat_zero_shot(adapter):
     assert accuracy >= 0.97 and accuracy > zero_shot + 0.3
 
 
+def test_the_linear_heads_closed_form_gradient_is_autograds():
+    """The head's loss and its hand-written gradient against autograd on the loss as torch writes it (cross-entropy
+    plus the pull towards the text prior), away from the start where the gradient is not trivial."""
+    import torch
+    import torch.nn.functional as F
+
+    from actionzs.adapters.linear import objective
+
+    x, y, text = (torch.as_tensor(a, dtype=torch.float64) for a in _clusters(2))
+    y = y.long()
+    generator = torch.Generator().manual_seed(0)
+    delta = (0.1 * torch.randn(text.shape, generator=generator, dtype=torch.float64)).requires_grad_()
+    bias = (0.1 * torch.randn(len(text), generator=generator, dtype=torch.float64)).requires_grad_()
+    strength, scale = 0.01, 100.0
+    want = F.cross_entropy(scale * (x @ (text + delta).T + bias), y) + strength * (delta.square().sum()
+                                                                                  + bias.square().sum())
+    want.backward()
+    loss, d_delta, d_bias = objective(x, F.one_hot(y, len(text)).double(), text, scale, strength, delta.detach(),
+                                      bias.detach())
+    torch.testing.assert_close(loss, want.detach(), rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(d_delta, delta.grad, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(d_bias, bias.grad, rtol=1e-10, atol=1e-12)
+    assert d_delta.abs().max() > 1e-3  # a gradient worth comparing
+
+
 def test_prototype_keeps_zero_shot_when_the_cache_does_not_help():
     x, y, _ = _clusters(1)
     perfect_text = np.stack([x[y == c].mean(0) for c in range(6)])
