@@ -18,6 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench_result import finish
+
 REPO = Path(__file__).resolve().parents[1]
 
 CHILD = r"""
@@ -69,10 +71,7 @@ def main() -> None:
               "ratio": ratio, "same_weights": plain["weights_sha256"] == product["weights_sha256"],
               "same_tokens": plain["token_ids"] == product["token_ids"], "target_ratio": 0.6}
     result["meets_target"] = result["same_weights"] and result["same_tokens"] and ratio <= 0.6
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
-    sys.exit(0 if result["meets_target"] else 1)
+    finish(result, args.out)
 
 
 if __name__ == "__main__":

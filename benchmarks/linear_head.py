@@ -11,7 +11,6 @@ Target: the same heads in at most 0.8x autograd's time.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -23,6 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from actionzs.adapters import linear
+from bench_result import finish
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -93,10 +93,7 @@ def main() -> None:
               "same_strengths": same_strengths, "largest_head_difference": float(difference),
               "target_ratio": 0.8}
     result["meets_target"] = same and ratio <= 0.8
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
-    sys.exit(0 if result["meets_target"] else 1)
+    finish(result, args.out)
 
 
 if __name__ == "__main__":
